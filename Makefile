@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make                 build seg6_mig.ko against KDIR (W=1)
+#   make C=1             ... and run sparse on it
+#   make checkpatch      checkpatch.pl --strict on module/ and uapi/
+#   make check           install what is needed, then run the whole suite in
+#                        QEMU guests on every supported kernel
+#                          KVER=6.12 (or a full release): one kernel
+#                          T=name (or a shell pattern): one test
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+CACHE := $(CURDIR)/.cache
+# The kernel whose linux-source provides checkpatch.pl.
+CHECKPATCH_SERIES := $(lastword $(shell grep -v '^\#' selftests/kernels))
+
+all: module
+
+module:
+	@test -d $(KDIR) || { echo "No kernel build tree at $(KDIR): set KDIR, e.g." \
+		"make KDIR=\$$(ls -d $(CACHE)/kernels/*/build | tail -n 1)" \
+		"(fetched by make check or scripts/fetch-kernel.sh 6.12)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(if $(C),C=$(C)) modules
+
+clean:
+	@test ! -d $(KDIR) || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+checkpatch:
+	@rel=$$(scripts/fetch-kernel.sh $(CHECKPATCH_SERIES)) && \
+	$(CACHE)/kernels/$$rel/src/scripts/checkpatch.pl --strict --no-tree \
+		-f $(wildcard module/*.[ch] module/*/*.[ch] uapi/linux/*.h)
+
+check:
+	scripts/install-deps.sh
+	$(MAKE) checkpatch
+	selftests/vm.sh $(if $(KVER),-k $(KVER)) $(if $(T),-t '$(T)')
+
+.PHONY: all module clean checkpatch check

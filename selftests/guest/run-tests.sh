@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest's PID 1 after switch_root (see init): set up a minimal system,
+# load seg6_mig.ko, run the tests listed in $S6M_RUN/plan and write the
+# results to $S6M_RUN. Every result line also goes to the second serial port,
+# which the host prints as it comes. Powers the guest off at the end.
+#
+# plan: one test a line, "NAME<TAB>TIMEOUT<TAB>DIR<TAB>COMMAND..."
+
+set -u
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+[[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
+mkdir -p /run/netns /var/run
+hostname guest
+ip link set lo up
+
+run=$S6M_RUN
+out=/dev/ttyS1
+source "$run/env"	# PATH, SEG6_MIG_KO, SEG6_MIG_TOP: written by the host
+export PATH SEG6_MIG_KO SEG6_MIG_TOP
+warnings=$SEG6_MIG_TOP/selftests/kernel-warnings
+
+say() { echo "$*" >> "$run/ktap"; echo "$*" > "$out"; }
+
+poweroff_guest() {
+	dmesg > "$run/dmesg"
+	echo done > "$run/finished"
+	sync
+	umount "$run"
+	echo o > /proc/sysrq-trigger
+	sleep 30
+}
+trap poweroff_guest EXIT
+
+mkdir -p "$run/logs"
+: > "$run/ktap"
+n=$(grep -c . "$run/plan")
+say "KTAP version 1"
+say "# kernel $(uname -r)"
+say "1..$n"
+
+load_error=
+insmod "$SEG6_MIG_KO" 2> "$run/logs/insmod.log" ||
+	load_error="insmod seg6_mig.ko failed: $(tail -n 1 "$run/logs/insmod.log")"
+
+i=0
+while IFS=$'\t' read -r name limit dir cmd; do
+	i=$((i + 1))
+	log=$run/logs/$name.log
+	if [[ -n $load_error ]]; then
+		say "not ok $i $name # $load_error"
+		continue
+	fi
+	echo "seg6_mig-selftests: start $name" > /dev/kmsg
+	start=$SECONDS
+	(cd "$dir" && exec timeout -k 10 "$limit" $cmd) < /dev/null > "$log" 2>&1
+	rc=$?
+	secs=$((SECONDS - start))
+	splat=$(dmesg | sed -n "/seg6_mig-selftests: start $name\$/,\$p" |
+		grep -E -f <(grep -v '^#' "$warnings") | head -n 3)
+	say "# $name: exit $rc after ${secs}s"
+	if [[ -n $splat ]]; then
+		while read -r l; do say "# $l"; done <<< "$splat"
+		say "not ok $i $name # kernel warning"
+	elif ((rc == 0)); then
+		say "ok $i $name"
+	elif ((rc == 4)); then
+		why=$(grep -ioE 'skip(ped)?\b.*' "$log" | tail -n 1)
+		say "ok $i $name # SKIP ${why:-exit 4}"
+	elif ((rc == 124 || rc == 137)); then
+		say "not ok $i $name # TIMEOUT after ${limit}s"
+	else
+		tail -n 5 "$log" | while read -r l; do say "#   $l"; done
+		say "not ok $i $name # exit $rc"
+	fi
+	# Tests must leave the module loaded for the ones after them.
+	[[ -d /sys/module/seg6_mig ]] || insmod "$SEG6_MIG_KO" ||
+		load_error="seg6_mig.ko could not be reloaded after $name"
+done < "$run/plan"

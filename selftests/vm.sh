@@ -1,0 +1,233 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm.sh: run the selftests in QEMU guests booting Debian's stock kernels.
+#
+#   vm.sh [-k SERIES|RELEASE]... [-t TEST]... [-j JOBS] [-T SECONDS]
+#
+#   -k  kernel to test (default: every series in selftests/kernels)
+#   -t  test to run, by name or shell pattern (default: all)
+#   -j  guests booted at once (default: 2)
+#   -T  time limit of one guest, in seconds (default: 1800)
+#
+# For each kernel: fetch image + headers + linux-source (cached), build
+# seg6_mig.ko against the headers with W=1 and sparse, build an initramfs,
+# boot the kernel with the host's root file system read-only (9p) under a
+# tmpfs overlay and a writable 9p scratch directory, run the tests there
+# (selftests/guest/run-tests.sh) and read back their KTAP results.
+#
+# The run fails when a test fails, when a guest does not power off within
+# its time limit, and when the guest's kernel log shows a warning
+# (selftests/kernel-warnings). Everything a run wrote stays under
+# .cache/runs/<kernel>/: console.log, dmesg, ktap, logs/<test>.log.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${SEG6_MIG_CACHE:-$top/.cache}
+selftests=$top/selftests
+
+kernels=()
+tests=()
+jobs=2
+limit=1800
+while getopts "k:t:j:T:h" opt; do
+	case $opt in
+	k) kernels+=("$OPTARG") ;;
+	t) tests+=("$OPTARG") ;;
+	j) jobs=$OPTARG ;;
+	T) limit=$OPTARG ;;
+	*) sed -n '4,12s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	esac
+done
+if ((${#kernels[@]} == 0)); then
+	mapfile -t kernels < <(grep -v -e '^#' -e '^$' "$selftests/kernels")
+fi
+
+log() { echo "# vm.sh: $*"; }
+
+# Tests of the project (selftests/Makefile TEST_PROGS), then the kernel's own
+# SRv6 selftests from the matching linux-source. "NAME<TAB>DIR<TAB>COMMAND".
+list_tests() {
+	local rel=$1 t
+	for t in $(make -s -C "$selftests" print-tests); do
+		printf '%s\t%s\t%s\n' "${t%.sh}" "$selftests" "./$t"
+	done
+	for t in "$cache/kernels/$rel"/src/tools/testing/selftests/net/srv6_*.sh; do
+		[[ -e $t ]] || continue
+		printf '%s\t%s\t%s\n' "$(basename "${t%.sh}")" "$(dirname "$t")" \
+			"bash ./$(basename "$t")"
+	done
+}
+
+selected() {
+	local name=$1 pat
+	((${#tests[@]} == 0)) && return 0
+	for pat in "${tests[@]}"; do
+		# shellcheck disable=SC2053 # a pattern on purpose
+		[[ $name == $pat || $name == "${pat%.sh}" ]] && return 0
+	done
+	return 1
+}
+
+# Kernel modules the initramfs needs to mount the 9p root, with their
+# dependencies, in load order.
+initramfs_modules() {
+	local moddir=$1 m
+	declare -A seen=()
+	resolve() {
+		local path deps d
+		path=$(grep -E "(^|/)$1\.ko(\.xz)?:" "$moddir/modules.dep" | cut -d: -f1)
+		[[ -n $path ]] || return 0	# built in
+		[[ -z ${seen[$path]:-} ]] || return 0
+		seen[$path]=1
+		deps=$(grep -E "^$path:" "$moddir/modules.dep" | cut -d: -f2)
+		for d in $deps; do
+			resolve "$(basename "${d%%.ko*}")"
+		done
+		echo "$path"
+	}
+	for m in virtio_pci 9pnet_virtio 9p overlay; do
+		resolve "$m"
+	done
+}
+
+make_initramfs() {
+	local rel=$1 kdir=$cache/kernels/$1 work m
+	work=$(mktemp -d)
+	mkdir -p "$work"/{bin,modules,proc,sys,dev}
+	cp /bin/busybox "$work/bin/busybox"
+	cp "$selftests/guest/init" "$work/init"
+	for m in $(initramfs_modules "$kdir/modules"); do
+		if [[ $m == *.xz ]]; then
+			xz -dc "$kdir/modules/$m" > "$work/modules/$(basename "${m%.xz}")"
+		else
+			cp "$kdir/modules/$m" "$work/modules/"
+		fi
+		basename "${m%.xz}" >> "$work/modules/order"
+	done
+	(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$kdir/initramfs.gz"
+	rm -rf "$work"
+}
+
+# Build seg6_mig.ko for one kernel in its own tree (builds for several
+# kernels can then run side by side). Warnings are kept for the build test.
+build_module() {
+	local rel=$1 b=$cache/build/$1
+	rm -rf "$b"
+	mkdir -p "$b"
+	cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$b/"
+	make -C "$cache/kernels/$rel/build" M="$b" W=1 C=1 modules > "$b/build.log" 2>&1 || {
+		cat "$b/build.log"
+		log "module build failed for $rel"
+		return 1
+	}
+}
+
+# Boot one kernel and run its plan; leaves the results in $run.
+boot_guest() {
+	local rel=$1 run=$cache/runs/$1 accel=tcg,thread=multi
+	[[ ${SEG6_MIG_ACCEL:-} == kvm ]] && accel=kvm
+	timeout -k 10 "$limit" qemu-system-x86_64 \
+		-nodefaults -no-reboot -display none -monitor none \
+		-machine q35 -accel "$accel" -cpu max -smp 2 -m 2048 \
+		-kernel "$cache/kernels/$rel/vmlinuz" \
+		-initrd "$cache/kernels/$rel/initramfs.gz" \
+		-append "console=ttyS0 panic=-1 S6M_TOP=$top S6M_RUN=$run S6M_MODULES=$cache/kernels/$rel/modules" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$run",mount_tag=scratch,security_model=none \
+		-serial file:"$run/console.log" \
+		> "$run/qemu.log" 2>&1
+}
+
+# Run one kernel from fetch to results. Prints its KTAP as it comes.
+run_kernel() {
+	local rel=$1 run=$cache/runs/$1 name dir cmd
+	rm -rf "$run"
+	mkdir -p "$run"
+	: > "$run/ktap"
+	build_module "$rel" || { echo "build failed" > "$run/error"; return; }
+	make_initramfs "$rel"
+	while IFS=$'\t' read -r name dir cmd; do
+		selected "$name" || continue
+		printf '%s\t%s\t%s\t%s\n' "$name" 900 "$dir" "$cmd"
+	done < <(printf 'build\t%s\t./build_log_clean.sh %s\n' "$selftests" "$cache/build/$rel/build.log"; list_tests "$rel") > "$run/plan"
+	cat > "$run/env" <<-EOT
+		PATH=$IP_DIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+		SEG6_MIG_KO=$cache/build/$rel/seg6_mig.ko
+		SEG6_MIG_TOP=$top
+	EOT
+	tail -n +1 -F "$run/ktap" 2>/dev/null | sed -u "s/^/# [$rel] /" &
+	local tailer=$!
+	local rc=0
+	boot_guest "$rel" || rc=$?
+	sleep 1; kill "$tailer" 2>/dev/null; wait "$tailer" 2>/dev/null || true
+	if ((rc == 124 || rc == 137)); then
+		echo "guest did not power off within ${limit}s" > "$run/error"
+	elif [[ ! -f $run/finished ]]; then
+		echo "guest stopped before the tests finished (qemu exit $rc)" > "$run/error"
+	fi
+}
+
+# Summarise one kernel: its KTAP, plus the run-level failures (no result
+# for a planned test, guest lost, warning anywhere in the console log).
+report() {
+	local rel=$1 run=$cache/runs/$1 pass fail skip planned got
+	echo "# ==== $rel ===="
+	cat "$run/ktap"
+	pass=$(grep -cE '^ok [0-9]+ [^#]*$|^ok [0-9]+ .*# XFAIL' "$run/ktap" || true)
+	skip=$(grep -cE '^ok [0-9]+ .*# SKIP' "$run/ktap" || true)
+	fail=$(grep -cE '^not ok ' "$run/ktap" || true)
+	planned=$(grep -c . "$run/plan" 2>/dev/null || echo 0)
+	got=$((pass + skip + fail))
+	if [[ -f $run/error ]]; then
+		echo "# $rel: $(cat "$run/error"); see $run/console.log"
+		fail=$((fail + 1))
+	fi
+	if ((got < planned)); then
+		echo "# $rel: $((planned - got)) planned test(s) gave no result"
+		fail=$((fail + planned - got))
+	fi
+	local splat
+	splat=$(grep -E -f <(grep -v '^#' "$selftests/kernel-warnings") \
+		"$run/console.log" 2>/dev/null | grep -v 'seg6_mig-selftests' | head -n 5 || true)
+	if [[ -n $splat ]]; then
+		echo "# $rel: kernel warning in the guest's console log ($run/console.log):"
+		sed 's/^/#   /' <<< "$splat"
+		# Counted once more unless a test already failed for it.
+		grep -q '# kernel warning$' "$run/ktap" || fail=$((fail + 1))
+	fi
+	echo "$rel: $pass passed, $fail failed, $skip skipped"
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+	total_skip=$((total_skip + skip))
+}
+
+SECONDS=0
+"$top/scripts/install-deps.sh"
+releases=()
+for k in "${kernels[@]}"; do
+	rel=$("$top/scripts/fetch-kernel.sh" "$k")
+	log "kernel $k -> $rel (linux-source $(cat "$cache/kernels/$rel/src/VERSION"))"
+	releases+=("$rel")
+done
+IP_DIR=$("$top/scripts/build-iproute2.sh")
+log "ip: $("$IP_DIR/ip" -V)"
+if [[ -f $top/tools/Makefile ]]; then
+	make -s -C "$top/tools" >/dev/null
+fi
+
+# Guests run side by side, at most $jobs at a time.
+for rel in "${releases[@]}"; do
+	while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
+	log "booting $rel"
+	run_kernel "$rel" &
+done
+wait
+
+total_pass=0 total_fail=0 total_skip=0
+for rel in "${releases[@]}"; do
+	report "$rel"
+done
+log "${#releases[@]} kernel(s) in ${SECONDS}s"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+((total_fail == 0))
