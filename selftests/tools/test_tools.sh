@@ -1,0 +1,319 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_tools.sh: build udpseq and tapcsum and check them end to end in
+# network namespaces it creates (unique names) and deletes on exit.
+#
+#   A (a0) ---- veth ---- (b0) B        udpseq send A -> recv B
+#   A (a1) ---- veth ---- (t0) T (tp0)  T routes into the tap read by tapcsum
+#
+# Exit 0 when every check passed, 1 when one failed, 4 (skip) without
+# root or a needed command. Prints one line per check. KEEP_TMP=1 keeps the
+# outputs (directory /tmp/test_tools.*) for a look afterwards.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+UDPSEQ=$here/udpseq
+TAPCSUM=$here/tapcsum
+ksft_skip=4
+
+[[ $(id -u) == 0 ]] || { echo "SKIP: needs root"; exit $ksft_skip; }
+for c in ip nft jq ss make ping; do
+	command -v "$c" > /dev/null || { echo "SKIP: needs $c"; exit $ksft_skip; }
+done
+make -s -C "$here" || { echo "FAIL: build"; exit 1; }
+
+id=$$-$RANDOM
+A=ttA-$id B=ttB-$id T=ttT-$id
+tmp=$(mktemp -d /tmp/test_tools.XXXXXX)
+pids=()
+checks=0 failed=0
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2> /dev/null; done
+	wait 2> /dev/null
+	for ns in "$A" "$B" "$T"; do ip netns del "$ns" 2> /dev/null; done
+	[[ -n ${KEEP_TMP:-} ]] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap "exit 1" INT TERM
+
+# check DESC FILE JQ_EXPR: the JSON summary in FILE satisfies JQ_EXPR.
+check() {
+	local desc=$1 file=$2 expr=$3
+	checks=$((checks + 1))
+	if jq -e "$expr" "$file" > /dev/null 2>&1; then
+		echo "ok   $desc"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $desc: ($expr) on: $(cat "$file" 2> /dev/null)"
+	fi
+}
+
+# check_cmd DESC CMD...: CMD succeeds.
+check_cmd() {
+	local desc=$1
+	shift
+	checks=$((checks + 1))
+	if "$@"; then
+		echo "ok   $desc"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $desc"
+	fi
+}
+
+# busywait TIMEOUT_MS CMD...
+busywait() {
+	local timeout_ms=$1 start
+	shift
+	start=$(date +%s%3N)
+	until "$@"; do
+		(($(date +%s%3N) - start > timeout_ms)) && return 1
+		sleep 0.01
+	done
+}
+
+bound() { [[ -n $(ip netns exec "$1" ss -Hlun "sport = :$2") ]]; }
+is_ready() { grep -qx ready "$1" 2> /dev/null; }
+
+setup() {
+	local ns
+	for ns in "$A" "$B" "$T"; do
+		ip netns add "$ns" || exit 1
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.keep_addr_on_down=1 \
+			net.ipv6.conf.default.keep_addr_on_down=1
+	done
+	ip link add a0 netns "$A" type veth peer name b0 netns "$B"
+	ip link add a1 netns "$A" type veth peer name t0 netns "$T"
+	ip -n "$A" addr add 2001:db8:1::1/64 dev a0 nodad
+	ip -n "$A" addr add 10.0.1.1/24 dev a0
+	ip -n "$B" addr add 2001:db8:1::2/64 dev b0 nodad
+	ip -n "$B" addr add 10.0.1.2/24 dev b0
+	ip -n "$B" addr add 2001:db8:b::2/128 dev lo nodad
+	ip -n "$A" addr add 2001:db8:2::1/64 dev a1 nodad
+	ip -n "$T" addr add 2001:db8:2::2/64 dev t0 nodad
+	for l in "$A a0" "$A a1" "$B b0" "$T t0"; do
+		ip -n ${l% *} link set ${l#* } up
+	done
+	# B and T process SRHs addressed to them (SL--, next segment).
+	ip netns exec "$B" sysctl -qw net.ipv6.conf.all.seg6_enabled=1 \
+		net.ipv6.conf.b0.seg6_enabled=1
+	ip netns exec "$T" sysctl -qw net.ipv6.conf.all.seg6_enabled=1 \
+		net.ipv6.conf.t0.seg6_enabled=1 net.ipv6.conf.all.forwarding=1
+	ip -n "$A" -6 route add 2001:db8:3::/64 via 2001:db8:2::2
+	# Reach B's loopback address through an inline SRH via B's link address.
+	ip -n "$A" -6 route add 2001:db8:b::2/128 encap seg6 mode inline \
+		segs 2001:db8:1::2 dev a0
+	# Resolve neighbours before measuring: the first neighbour solicitation
+	# can leave before the veth has carrier and is only retried after 1 s.
+	for dst in 2001:db8:1::2 10.0.1.2 2001:db8:2::2; do
+		busywait 5000 ip netns exec "$A" ping -c 1 -W 2 -q "$dst" > /dev/null ||
+			echo "     (no answer from $dst)"
+	done
+}
+
+# udp NAME PORT "RECV ARGS" "SEND ARGS" ["SEND ARGS"...]: receiver in B,
+# senders in A one after the other; summary in $tmp/NAME.json.
+udp() {
+	local name=$1 port=$2 rargs=$3 pid s
+	shift 3
+	ip netns exec "$B" "$UDPSEQ" recv -p "$port" -j $rargs \
+		> "$tmp/$name.json" 2> "$tmp/$name.err" &
+	pid=$!
+	pids+=("$pid")
+	busywait 5000 bound "$B" "$port" || echo "     ($name: receiver not bound)"
+	: > "$tmp/$name.sent"
+	for s in "$@"; do
+		ip netns exec "$A" "$UDPSEQ" send -p "$port" $s >> "$tmp/$name.sent"
+	done
+	wait "$pid"
+}
+
+# tap NAME "TAPCSUM ARGS" SETUP_FN "SEND ARGS": tapcsum on tp0 in T, then
+# the tap configured and routed, then udpseq send from A.
+tap() {
+	local name=$1 targs=$2 fn=$3 sargs=$4 pid
+	ip netns exec "$T" "$TAPCSUM" -i tp0 -j $targs \
+		> "$tmp/$name.out" 2> "$tmp/$name.err" &
+	pid=$!
+	pids+=("$pid")
+	if ! busywait 5000 is_ready "$tmp/$name.out"; then
+		echo "     ($name: tapcsum not ready)"
+	fi
+	ip -n "$T" addr add 2001:db8:3::1/64 dev tp0 nodad
+	ip -n "$T" link set tp0 up
+	ip -n "$T" neigh replace 2001:db8:3::100 lladdr 02:00:00:00:03:64 \
+		dev tp0 nud permanent
+	$fn
+	ip netns exec "$A" "$UDPSEQ" send $sargs > "$tmp/$name.sent"
+	wait "$pid"
+	tail -n 1 "$tmp/$name.out" > "$tmp/$name.json"
+}
+
+(set -e; setup) || { echo "FAIL: namespace setup"; exit 1; }
+
+echo "# udpseq: command line"
+check_cmd "udpseq without a mode exits 1" \
+	bash -c "'$UDPSEQ' 2> /dev/null; [[ \$? == 1 ]]"
+check_cmd "udpseq recv without -p exits 1" \
+	bash -c "'$UDPSEQ' recv -j 2> /dev/null; [[ \$? == 1 ]]"
+check_cmd "udpseq send with a payload below 20 bytes exits 1" \
+	bash -c "'$UDPSEQ' send -d ::1 -p 9 -n 1 -s 8 2> /dev/null; [[ \$? == 1 ]]"
+check_cmd "tapcsum without -i exits 1" \
+	bash -c "'$TAPCSUM' 2> /dev/null; [[ \$? == 1 ]]"
+
+echo "# (a) 1000 datagrams at 10k pkt/s over veth, IPv6"
+udp a 5001 "-n 1000 -t 1000 -e 2001:db8:1::2 -o $tmp/a.arrivals" \
+	"-d 2001:db8:1::2 -n 1000 -r 10000"
+check "received 1000, unique 1000" "$tmp/a.json" '.received == 1000 and .unique == 1000'
+check "lost 0, duplicates 0, reordered 0, gaps 0, loss_window_ms 0" "$tmp/a.json" \
+	'.lost == 0 and .duplicates == 0 and .reordered == 0 and .gaps == 0 and .loss_window_ms == 0'
+check "first_seq 0, last_seq 999, invalid 0" "$tmp/a.json" \
+	'.first_seq == 0 and .last_seq == 999 and .invalid == 0'
+check "destination as expected, no routing header" "$tmp/a.json" \
+	'.dst_mismatch == 0 and .rthdr == 0'
+check "latency plausible (0 <= p50 <= p99 <= max < 1000 ms)" "$tmp/a.json" \
+	'.lat_min_ms >= 0 and .lat_p50_ms <= .lat_p99_ms and .lat_p99_ms <= .lat_max_ms and .lat_max_ms < 1000'
+check_cmd "sender paced: 'sent 1000 in S s' with S >= 0.0999" \
+	awk '$1 == "sent" && $2 == 1000 && $3 == "in" && $4 >= 0.0999 && $5 == "s" { ok = 1 } END { exit !ok }' "$tmp/a.sent"
+check_cmd "-o: 1000 lines 'seq send_ns recv_ns', seqs 0..999, recv >= send" \
+	awk 'NF != 3 || $3 < $2 { bad = 1 } { seen[$1] = 1 } END { for (i = 0; i < 1000; i++) if (!(i in seen)) bad = 1; exit bad || NR != 1000 }' "$tmp/a.arrivals"
+echo "     $(cat "$tmp/a.sent"); $(jq -c '{lat_p50_ms, lat_p99_ms, lat_max_ms}' "$tmp/a.json")"
+
+echo "# (a) IPv4 to the dual-stack receiver, wrong -e on purpose"
+udp a4 5002 "-t 300 -e 10.0.1.99" "-d 10.0.1.2 -n 100 -r 0"
+check "IPv4: received 100, lost 0, dst_mismatch 100 (pktinfo differs from -e)" "$tmp/a4.json" \
+	'.received == 100 and .lost == 0 and .dst_mismatch == 100'
+
+echo "# (a) inline SRH via B's link address to B's loopback address"
+udp srh 5003 "-t 300 -e 2001:db8:b::2" "-d 2001:db8:b::2 -n 100 -r 10000"
+check "SRH: received 100, rthdr 100, destination is the final segment" "$tmp/srh.json" \
+	'.received == 100 and .rthdr == 100 and .dst_mismatch == 0'
+
+echo "# (a) -I and -s: 1400-byte payloads to B's link-local address"
+ll=$(ip -n "$B" -6 addr show dev b0 scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2 }')
+udp ll 5008 "-n 50 -t 1000 -e $ll" "-d $ll -I a0 -s 1400 -n 50 -r 10000"
+check "link-local via -I a0, 1400 bytes: received 50, lost 0, dst_mismatch 0" "$tmp/ll.json" \
+	'.received == 50 and .lost == 0 and .dst_mismatch == 0 and .invalid == 0'
+
+echo "# (b) loss: nft drops seqs 300..399 in B"
+ip netns exec "$B" nft -f - <<'EOF'
+table inet tt {
+	chain in {
+		type filter hook input priority 0;
+		udp dport 5004 @th,128,32 >= 300 @th,128,32 <= 399 counter drop
+	}
+}
+EOF
+udp loss 5004 "-n 1000 -t 500" "-d 2001:db8:1::2 -n 1000 -r 10000"
+check "received 900, lost 100, gaps 1" "$tmp/loss.json" \
+	'.received == 900 and .lost == 100 and .gaps == 1'
+check "loss_window_ms > 0 (about 101 intervals of 0.1 ms)" "$tmp/loss.json" \
+	'.loss_window_ms > 0 and .loss_window_ms >= 5 and .loss_window_ms < 1000 and .loss_window_max_ms == .loss_window_ms'
+check "duplicates 0, reordered 0" "$tmp/loss.json" '.duplicates == 0 and .reordered == 0'
+check_cmd "nft counted 100 drops" \
+	bash -c "ip netns exec '$B' nft list chain inet tt in | grep -q 'packets 100 '"
+echo "     $(jq -c '{lost, gaps, loss_window_ms}' "$tmp/loss.json")"
+
+echo "# (b) everything dropped for a measured period (nft rule added, ~200 ms, flushed)"
+ip netns exec "$B" nft add chain inet tt gate '{ type filter hook input priority -1; }'
+# Writes the period the rule was surely in place and the longest it may
+# have been, in microseconds.
+gate() {
+	local t0 t1 t2 t3
+	sleep 0.1
+	t0=$(date +%s%6N)
+	ip netns exec "$B" nft add rule inet tt gate udp dport 5005 drop
+	t1=$(date +%s%6N)
+	sleep 0.2
+	t2=$(date +%s%6N)
+	ip netns exec "$B" nft flush chain inet tt gate
+	t3=$(date +%s%6N)
+	echo "$((t2 - t1)) $((t3 - t0))" > "$tmp/gate.us"
+}
+ip netns exec "$B" "$UDPSEQ" recv -p 5005 -j -n 5000 -t 1000 > "$tmp/gate.json" &
+pid=$!
+pids+=("$pid")
+busywait 5000 bound "$B" 5005
+gate &
+pids+=("$!")
+ip netns exec "$A" "$UDPSEQ" send -d 2001:db8:1::2 -p 5005 -n 5000 -r 5000 > "$tmp/gate.sent"
+wait "$pid"
+wait "${pids[-1]}"
+read -r min_us max_us < "$tmp/gate.us"
+# The window spans from the last packet before to the first after: at most
+# the rule's lifetime plus one interval (0.2 ms), at least its sure part.
+check "gate: lost > 0, gaps 1, loss_window_ms within the rule's lifetime ($((min_us / 1000))..$((max_us / 1000)) ms)" \
+	"$tmp/gate.json" \
+	".lost > 0 and .gaps == 1 and .loss_window_ms >= $min_us / 1000 and .loss_window_ms <= $max_us / 1000 + 1"
+echo "     $(jq -c '{received, lost, gaps, loss_window_ms}' "$tmp/gate.json")"
+
+echo "# (b) trailing loss with -n: seqs 950..999 dropped"
+ip netns exec "$B" nft add rule inet tt in udp dport 5006 @th,128,32 '>=' 950 drop
+udp tail 5006 "-n 1000 -t 300" "-d 2001:db8:1::2 -n 1000 -r 10000"
+check "lost 50, gaps 1, last_seq 949, estimated loss_window_ms > 0" "$tmp/tail.json" \
+	'.lost == 50 and .gaps == 1 and .last_seq == 949 and .loss_window_ms > 0'
+
+echo "# duplicates and reordering (sender -f): 0..99, 200..299, 100..199, 0..49"
+udp dup 5007 "-t 300" "-d 2001:db8:1::2 -n 100" "-d 2001:db8:1::2 -n 100 -f 200" \
+	"-d 2001:db8:1::2 -n 100 -f 100" "-d 2001:db8:1::2 -n 50"
+check "received 350, unique 300, lost 0, duplicates 50" "$tmp/dup.json" \
+	'.received == 350 and .unique == 300 and .lost == 0 and .duplicates == 50'
+check "reordered 150 (100..199 late, and the late duplicates 0..49)" "$tmp/dup.json" \
+	'.reordered == 150 and .first_seq == 0 and .last_seq == 49 and .max_seq == 299'
+
+echo "# (c) tapcsum: IPv6 UDP forwarded by T into the tap"
+no_setup() { :; }
+tap good "-n 20 -t 5000 -p 7000" no_setup "-d 2001:db8:3::100 -p 7000 -n 20 -r 1000"
+check "20 UDP, csum_ok 20, csum_bad 0" "$tmp/good.json" \
+	'.ipv6_l4 == 20 and .udp == 20 and .csum_ok == 20 and .csum_bad == 0'
+check "handed over as CHECKSUM_PARTIAL (NEEDS_CSUM): partial 20" "$tmp/good.json" \
+	'.partial == 20 and .csum_start_bad == 0'
+
+if command -v ethtool > /dev/null; then
+	tx_off() { ip netns exec "$A" ethtool -K a1 tx off > /dev/null; }
+	tap full "-n 20 -t 5000 -p 7000" tx_off "-d 2001:db8:3::100 -p 7000 -n 20 -r 1000"
+	ip netns exec "$A" ethtool -K a1 tx on > /dev/null
+	check "sender without tx offload: partial 0, csum_ok 20 (full check)" "$tmp/full.json" \
+		'.ipv6_l4 == 20 and .partial == 0 and .csum_ok == 20 and .csum_bad == 0'
+else
+	echo "     (no ethtool: full-checksum path with correct packets not checked)"
+fi
+
+srh_to_tap() {
+	ip -n "$A" -6 route replace 2001:db8:3::100/128 encap seg6 mode inline \
+		segs 2001:db8:2::2 dev a1
+}
+tap tapsrh "-n 20 -t 5000 -p 7000" srh_to_tap "-d 2001:db8:3::100 -p 7000 -n 20 -r 1000"
+ip -n "$A" -6 route del 2001:db8:3::100/128
+check "SRH kept (SL 0) after T: with_rthdr 20, csum_ok 20, csum_bad 0" "$tmp/tapsrh.json" \
+	'.ipv6_l4 == 20 and .with_rthdr == 20 and .csum_ok == 20 and .csum_bad == 0'
+echo "     $(jq -c '{with_rthdr, partial, csum_ok}' "$tmp/tapsrh.json")"
+
+# A TCP SYN (nobody answers it): the checksum field is at offset 16.
+tcp_syn() {
+	ip netns exec "$A" timeout 3 bash -c 'exec 3<> /dev/tcp/2001:db8:3::100/7000' \
+		2> /dev/null &
+	pids+=("$!")
+}
+tap tcp "-n 1 -t 5000 -p 7000" tcp_syn "-d 2001:db8:3::100 -p 7001 -n 1"
+check "TCP SYN into the tap: tcp 1, csum_ok 1, csum_bad 0" "$tmp/tcp.json" \
+	'.tcp == 1 and .ipv6_l4 == 1 and .csum_ok == 1 and .csum_bad == 0'
+
+tap bad "-n 5 -t 5000 -p 7000 -v" no_setup "-d 2001:db8:3::100 -p 7000 -n 5 -r 1000 -B"
+check "raw socket, wrong UDP checksum: csum_bad 5, csum_ok 0" "$tmp/bad.json" \
+	'.ipv6_l4 == 5 and .csum_bad == 5 and .csum_ok == 0 and .partial == 0'
+check_cmd "-v names the wrong checksum" grep -q 'csum bad: checksum 0x' "$tmp/bad.err"
+
+tap idle "-n 1 -t 300" no_setup "-d 2001:db8:2::2 -p 7000 -n 1"
+check "nothing routed to the tap: exits after -t with ipv6_l4 0" "$tmp/idle.json" \
+	'.ipv6_l4 == 0 and .csum_bad == 0'
+
+echo "# $checks checks, $failed failed"
+((failed == 0))
