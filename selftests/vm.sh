@@ -3,12 +3,13 @@
 #
 # vm.sh: run the selftests in QEMU guests booting Debian's stock kernels.
 #
-#   vm.sh [-k SERIES|RELEASE]... [-t TEST]... [-j JOBS] [-T SECONDS]
+#   vm.sh [-k SERIES|RELEASE]... [-t TEST]... [-j JOBS] [-T SECONDS] [-x DIR]
 #
 #   -k  kernel to test (default: every series in selftests/kernels)
 #   -t  test to run, by name or shell pattern (default: all)
 #   -j  guests booted at once (default: 2)
 #   -T  time limit of one guest, in seconds (default: 1800)
+#   -x  run the tests of DIR instead (the runner's own test uses it)
 #
 # For each kernel: fetch image + headers + linux-source (cached), build
 # seg6_mig.ko against the headers with W=1 and sparse, build an initramfs,
@@ -30,12 +31,14 @@ kernels=()
 tests=()
 jobs=2
 limit=1800
-while getopts "k:t:j:T:h" opt; do
+testdir=$selftests
+while getopts "k:t:j:T:x:h" opt; do
 	case $opt in
 	k) kernels+=("$OPTARG") ;;
 	t) tests+=("$OPTARG") ;;
 	j) jobs=$OPTARG ;;
 	T) limit=$OPTARG ;;
+	x) testdir=$(cd "$OPTARG" && pwd) ;;
 	*) sed -n '4,12s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
@@ -49,9 +52,10 @@ log() { echo "# vm.sh: $*"; }
 # SRv6 selftests from the matching linux-source. "NAME<TAB>DIR<TAB>COMMAND".
 list_tests() {
 	local rel=$1 t
-	for t in $(make -s -C "$selftests" print-tests); do
-		printf '%s\t%s\t%s\n' "${t%.sh}" "$selftests" "./$t"
+	for t in $(make -s -C "$testdir" print-tests); do
+		printf '%s\t%s\t%s\n' "${t%.sh}" "$testdir" "./$t"
 	done
+	[[ $testdir == "$selftests" ]] || return 0
 	for t in "$cache/kernels/$rel"/src/tools/testing/selftests/net/srv6_*.sh; do
 		[[ -e $t ]] || continue
 		printf '%s\t%s\t%s\n' "$(basename "${t%.sh}")" "$(dirname "$t")" \
@@ -212,9 +216,11 @@ for k in "${kernels[@]}"; do
 done
 IP_DIR=$("$top/scripts/build-iproute2.sh")
 log "ip: $("$IP_DIR/ip" -V)"
-if [[ -f $top/tools/Makefile ]]; then
-	make -s -C "$top/tools" >/dev/null
-fi
+for d in "$top/tools" "$selftests/tools"; do
+	if [[ -f $d/Makefile ]]; then
+		make -s -C "$d" >/dev/null
+	fi
+done
 
 # Guests run side by side, at most $jobs at a time.
 for rel in "${releases[@]}"; do
