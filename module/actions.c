@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End.FWP and End.BFW (SPEC section 2): is the VIP present on this host,
+ * deliver to it, or pass the packet on (End.FWP) / hold it (End.BFW).
+ */
+
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <net/dst.h>
+#include <net/ip6_fib.h>
+#include <net/ip6_route.h>
+#include <net/lwtunnel.h>
+
+#include "seg6_mig.h"
+
+void seg6_mig_count(struct seg6_mig_inst *inst, int stat, u64 n)
+{
+	struct seg6_mig_pcpu_stats *s = this_cpu_ptr(inst->stats);
+	unsigned long flags;
+
+	/* Also called from process context (queue release, purge). */
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_add(&s->cnt[stat], n);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+}
+
+static void seg6_mig_count_rx(struct seg6_mig_inst *inst, unsigned int len)
+{
+	struct seg6_mig_pcpu_stats *s = this_cpu_ptr(inst->stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_inc(&s->packets);
+	u64_stats_add(&s->bytes, len);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+}
+
+/*
+ * present(v): the route for @vip in @table is a usable, directly connected
+ * route out of a port other than the packet's ingress, and that port is up,
+ * running, with carrier and operationally up. Returns the route, held, or
+ * NULL when the VIP is absent. Caller holds rcu_read_lock (or BH off).
+ */
+struct dst_entry *seg6_mig_present(struct net *net, u32 table,
+				   const struct sk_buff *skb,
+				   const struct in6_addr *vip,
+				   const struct in6_addr *saddr)
+{
+	struct fib6_table *t;
+	struct net_device *dev;
+	struct rt6_info *rt;
+	struct flowi6 fl6 = {
+		.flowi6_iif = skb->dev->ifindex,
+		.flowi6_mark = skb->mark,
+		.daddr = *vip,
+		.saddr = *saddr,
+	};
+
+	t = fib6_get_table(net, table ?: RT6_TABLE_MAIN);
+	if (!t)
+		return NULL;
+	rt = ip6_pol_route(net, t, 0, &fl6, NULL, RT6_LOOKUP_F_HAS_SADDR);
+	dev = dst_dev(&rt->dst);
+
+	if (rt->dst.error ||
+	    (rt->rt6i_flags & (RTF_REJECT | RTF_GATEWAY | RTF_LOCAL)) ||
+	    (dev->flags & IFF_LOOPBACK) || dev == skb->dev ||
+	    !(dev->flags & IFF_UP) || !netif_running(dev) ||
+	    !netif_carrier_ok(dev) || !netif_oper_up(dev)) {
+		dst_release(&rt->dst);
+		return NULL;
+	}
+	return &rt->dst;
+}
+
+static int seg6_mig_deliver_finish(struct net *net, struct sock *sk,
+				   struct sk_buff *skb)
+{
+	return dst_input(skb);
+}
+
+/*
+ * Forward the (decapsulated) packet to the VIP over @dst, whose reference
+ * it takes, through PRE_ROUTING when lwtunnel netfilter hooks are on: the
+ * packet is the client's again, as after the kernel's End.DX6.
+ */
+int seg6_mig_deliver(struct sk_buff *skb, struct dst_entry *dst)
+{
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+
+	if (static_branch_unlikely(&nf_hooks_lwtunnel_enabled))
+		return NF_HOOK(NFPROTO_IPV6, NF_INET_PRE_ROUTING,
+			       dev_net(skb->dev), NULL, skb, skb->dev, NULL,
+			       seg6_mig_deliver_finish);
+	return dst_input(skb);
+}
+
+/* As the kernel's End: route on the new DA in the main table. */
+static int seg6_mig_forward_next(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+	const struct ipv6hdr *hdr = ipv6_hdr(skb);
+	struct dst_entry *dst;
+	struct flowi6 fl6 = {
+		.flowi6_iif = skb->dev->ifindex,
+		.flowi6_mark = skb->mark,
+		.flowi6_proto = hdr->nexthdr,
+		.flowlabel = ip6_flowinfo(hdr),
+		.daddr = hdr->daddr,
+		.saddr = hdr->saddr,
+	};
+
+	dst = ip6_route_input_lookup(net, skb->dev, &fl6, skb,
+				     RT6_LOOKUP_F_HAS_SADDR);
+	if ((dst_dev(dst)->flags & IFF_LOOPBACK) && !dst->error) {
+		/* Like End, never hand a transit packet to the local stack. */
+		dst_release(dst);
+		dst = &net->ipv6.ip6_blk_hole_entry->dst;
+		dst_hold(dst);
+	}
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	return dst_input(skb);
+}
+
+static int seg6_mig_drop(struct sk_buff *skb, struct seg6_mig_inst *inst,
+			 int stat, enum skb_drop_reason reason)
+{
+	seg6_mig_count(inst, stat, 1);
+	kfree_skb_reason(skb, reason);
+	return -EINVAL;
+}
+
+static int seg6_mig_fwp_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
+			      const struct seg6_mig_pkt *pkt)
+{
+	struct dst_entry *dst;
+
+	dst = seg6_mig_present(inst->net, inst->table, skb, &pkt->vip,
+			       &pkt->saddr);
+	if (dst) {
+		if (seg6_mig_decap(skb, pkt)) {
+			dst_release(dst);
+			return seg6_mig_drop(skb, inst, SEG6_MIG_STAT_ERRORS,
+					     SEG6_MIG_DROP_BAD_PACKET);
+		}
+		seg6_mig_count(inst, SEG6_MIG_STAT_LOCAL, 1);
+		return seg6_mig_deliver(skb, dst);
+	}
+
+	if (!seg6_mig_has_next(pkt))
+		return seg6_mig_drop(skb, inst, SEG6_MIG_STAT_ABSENT,
+				     SKB_DROP_REASON_IP_INNOROUTES);
+	if (seg6_mig_advance(skb, pkt))
+		return seg6_mig_drop(skb, inst, SEG6_MIG_STAT_ERRORS,
+				     SKB_DROP_REASON_NOMEM);
+	seg6_mig_count(inst, SEG6_MIG_STAT_NEXT, 1);
+	return seg6_mig_forward_next(skb);
+}
+
+/* lwtunnel input of an End.FWP/End.BFW route (rcu_read_lock held). */
+int seg6_mig_input(struct sk_buff *skb, struct seg6_mig_lwt *slwt)
+{
+	struct seg6_mig_inst *inst = slwt->inst;
+	unsigned int len = skb->len;
+	struct seg6_mig_pkt pkt;
+
+	if (seg6_mig_parse(skb, &pkt))
+		return seg6_mig_drop(skb, inst, SEG6_MIG_STAT_ERRORS,
+				     SEG6_MIG_DROP_BAD_PACKET);
+	seg6_mig_count_rx(inst, len);
+
+	if (slwt->action == SEG6_MIG_ACTION_END_FWP)
+		return seg6_mig_fwp_input(inst, skb, &pkt);
+	return seg6_mig_bfw_input(inst, skb, &pkt);
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-namespace state: the End.BFW instances of each namespace, and the
+ * events that release or purge their queues.
+ *
+ *   NETDEV_UP, NETDEV_CHANGE (carrier, operstate), NETDEV_REGISTER (also a
+ *   device moved into the namespace), an IPv6 route added or replaced:
+ *     kick the release work of every End.BFW instance of the namespace;
+ *   NETDEV_UNREGISTER: purge the packets that came in through the device.
+ *
+ * seg6_mig_net_lock protects every namespace's list. It nests outside
+ * seg6_mig_inst.lock and is taken with BH disabled.
+ */
+
+#include <linux/netdevice.h>
+#include <net/fib_notifier.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "seg6_mig.h"
+
+struct seg6_mig_net {
+	struct list_head insts;		/* End.BFW instances */
+	struct notifier_block fib_nb;
+	bool fib_nb_registered;
+	struct net *net;
+};
+
+static unsigned int seg6_mig_net_id __read_mostly;
+static DEFINE_SPINLOCK(seg6_mig_net_lock);
+
+static struct seg6_mig_net *seg6_mig_pernet(struct net *net)
+{
+	return net_generic(net, seg6_mig_net_id);
+}
+
+void seg6_mig_net_add(struct seg6_mig_inst *inst)
+{
+	struct seg6_mig_net *pn = seg6_mig_pernet(inst->net);
+
+	spin_lock_bh(&seg6_mig_net_lock);
+	list_add_tail(&inst->node, &pn->insts);
+	spin_unlock_bh(&seg6_mig_net_lock);
+}
+
+void seg6_mig_net_del(struct seg6_mig_inst *inst)
+{
+	spin_lock_bh(&seg6_mig_net_lock);
+	list_del_init(&inst->node);
+	spin_unlock_bh(&seg6_mig_net_lock);
+}
+
+static void seg6_mig_net_kick_all(struct seg6_mig_net *pn)
+{
+	struct seg6_mig_inst *inst;
+
+	spin_lock_bh(&seg6_mig_net_lock);
+	list_for_each_entry(inst, &pn->insts, node)
+		seg6_mig_bfw_kick(inst);
+	spin_unlock_bh(&seg6_mig_net_lock);
+}
+
+static int seg6_mig_netdev_event(struct notifier_block *nb,
+				 unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct seg6_mig_net *pn = seg6_mig_pernet(dev_net(dev));
+	struct seg6_mig_inst *inst;
+
+	switch (event) {
+	case NETDEV_UP:
+	case NETDEV_CHANGE:
+	case NETDEV_REGISTER:
+		seg6_mig_net_kick_all(pn);
+		break;
+	case NETDEV_UNREGISTER:
+		spin_lock_bh(&seg6_mig_net_lock);
+		list_for_each_entry(inst, &pn->insts, node)
+			seg6_mig_bfw_purge_dev(inst, dev);
+		spin_unlock_bh(&seg6_mig_net_lock);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block seg6_mig_netdev_nb = {
+	.notifier_call = seg6_mig_netdev_event,
+};
+
+/* Called under the FIB table lock, before the route is linked: the
+ * release work synchronises on that lock before it looks.
+ */
+static int seg6_mig_fib_event(struct notifier_block *nb, unsigned long event,
+			      void *ptr)
+{
+	struct seg6_mig_net *pn = container_of(nb, struct seg6_mig_net, fib_nb);
+	struct fib_notifier_info *info = ptr;
+
+	if (info->family != AF_INET6)
+		return NOTIFY_DONE;
+	switch (event) {
+	case FIB_EVENT_ENTRY_ADD:
+	case FIB_EVENT_ENTRY_REPLACE:
+	case FIB_EVENT_ENTRY_APPEND:
+		seg6_mig_net_kick_all(pn);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static int __net_init seg6_mig_net_init(struct net *net)
+{
+	struct seg6_mig_net *pn = seg6_mig_pernet(net);
+	int err;
+
+	INIT_LIST_HEAD(&pn->insts);
+	pn->net = net;
+	pn->fib_nb.notifier_call = seg6_mig_fib_event;
+	/* Without route events, queues still leave on netdev events and on
+	 * the next packet: do not fail the namespace for it.
+	 */
+	err = register_fib_notifier(net, &pn->fib_nb, NULL, NULL);
+	if (err)
+		pr_warn("no FIB notifier in a namespace (%d): queued packets will not be released when a VIP's route appears\n",
+			err);
+	pn->fib_nb_registered = !err;
+	return 0;
+}
+
+/*
+ * Detach the namespace's instances and stop them touching it: mark them
+ * dead and wait for release works that may still look up routes in it.
+ * Their routes' teardown frees them later.
+ */
+static void __net_exit seg6_mig_net_exit(struct net *net)
+{
+	struct seg6_mig_net *pn = seg6_mig_pernet(net);
+	struct seg6_mig_inst *inst, *tmp;
+
+	if (pn->fib_nb_registered)
+		unregister_fib_notifier(net, &pn->fib_nb);
+
+	spin_lock_bh(&seg6_mig_net_lock);
+	list_for_each_entry_safe(inst, tmp, &pn->insts, node) {
+		spin_lock(&inst->lock);
+		inst->dead = true;
+		spin_unlock(&inst->lock);
+		list_del_init(&inst->node);
+	}
+	spin_unlock_bh(&seg6_mig_net_lock);
+	seg6_mig_queue_flush();
+}
+
+static struct pernet_operations seg6_mig_net_ops = {
+	.init = seg6_mig_net_init,
+	.exit = seg6_mig_net_exit,
+	.id = &seg6_mig_net_id,
+	.size = sizeof(struct seg6_mig_net),
+};
+
+int seg6_mig_netns_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&seg6_mig_net_ops);
+	if (err)
+		return err;
+	err = register_netdevice_notifier(&seg6_mig_netdev_nb);
+	if (err)
+		unregister_pernet_subsys(&seg6_mig_net_ops);
+	return err;
+}
+
+void seg6_mig_netns_exit(void)
+{
+	unregister_netdevice_notifier(&seg6_mig_netdev_nb);
+	unregister_pernet_subsys(&seg6_mig_net_ops);
+}

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End.BFW's buffer: per route, per VIP FIFOs, bounded in packets and bytes,
+ * each packet held at most hold_ms.
+ *
+ * Ordering. A packet for VIP v is delivered on arrival only when nothing of
+ * v is queued or being flushed; otherwise it joins v's queue. Whoever finds
+ * v present with packets queued sets v->flushing and delivers v's queue
+ * outside the lock, re-taking it until the queue is empty; packets arriving
+ * meanwhile on any CPU join the queue and are delivered by that same
+ * flusher, in order. So no packet of v overtakes an earlier one.
+ *
+ * Release. Netdev and FIB events kick the release work, which re-checks the
+ * presence of every queued VIP. A packet found absent may race with such an
+ * event; release_seq closes the race: the work bumps it after the event's
+ * state is visible and before scanning, and an enqueuer that saw it change
+ * since before its own presence lookup kicks the work again.
+ *
+ * Locking: inst->lock (BH) protects the queues and counters of queue state;
+ * packets are delivered without it, with BH disabled. Queued packets hold
+ * no dst; skb->dev is their ingress device, purged when it unregisters.
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <net/ip6_fib.h>
+
+#include "seg6_mig.h"
+
+static struct workqueue_struct *seg6_mig_wq;
+
+static struct seg6_mig_vip *seg6_mig_vip_find(struct seg6_mig_inst *inst,
+					      const struct in6_addr *addr)
+{
+	struct seg6_mig_vip *v;
+	u32 key = ipv6_addr_hash(addr);
+
+	hash_for_each_possible(inst->vips, v, node, key)
+		if (ipv6_addr_equal(&v->addr, addr))
+			return v;
+	return NULL;
+}
+
+/* Forget @v once it holds nothing and nobody flushes it. */
+static void seg6_mig_vip_put(struct seg6_mig_inst *inst, struct seg6_mig_vip *v)
+{
+	lockdep_assert_held(&inst->lock);
+	if (v->flushing || !skb_queue_empty(&v->skbs))
+		return;
+	hash_del(&v->node);
+	kfree(v);
+}
+
+static void seg6_mig_unlink(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
+			    struct sk_buff *skb, struct sk_buff_head *to)
+{
+	__skb_unlink(skb, &v->skbs);
+	inst->qlen--;
+	inst->qbytes -= skb->truesize;
+	__skb_queue_tail(to, skb);
+}
+
+static void seg6_mig_free_list(struct seg6_mig_inst *inst,
+			       struct sk_buff_head *list, int stat,
+			       enum skb_drop_reason reason)
+{
+	struct sk_buff *skb;
+
+	if (skb_queue_empty(list))
+		return;
+	seg6_mig_count(inst, stat, skb_queue_len(list));
+	while ((skb = __skb_dequeue(list)))
+		kfree_skb_reason(skb, reason);
+}
+
+/* Queue @skb behind @v's packets (creating @v). False: over a limit. */
+static bool seg6_mig_enqueue(struct seg6_mig_inst *inst,
+			     struct seg6_mig_vip **vp, struct sk_buff *skb)
+{
+	struct seg6_mig_vip *v = *vp;
+
+	lockdep_assert_held(&inst->lock);
+	if (inst->qlen >= inst->limit_pkts ||
+	    inst->qbytes + skb->truesize > inst->limit_bytes)
+		return false;
+	if (!v) {
+		v = kzalloc(sizeof(*v), GFP_ATOMIC);
+		if (!v)
+			return false;
+		v->addr = ipv6_hdr(skb)->daddr;
+		__skb_queue_head_init(&v->skbs);
+		hash_add(inst->vips, &v->node, ipv6_addr_hash(&v->addr));
+		*vp = v;
+	}
+
+	skb_dst_drop(skb);
+	skb_orphan(skb);
+	SEG6_MIG_CB(skb)->enqueued_ns = ktime_get_ns();
+	__skb_queue_tail(&v->skbs, skb);
+	inst->qlen++;
+	inst->qbytes += skb->truesize;
+	if (inst->qlen > inst->qlen_max)
+		inst->qlen_max = inst->qlen;
+	if (!timer_pending(&inst->expiry))
+		mod_timer(&inst->expiry,
+			  jiffies + msecs_to_jiffies(inst->hold_ms) + 1);
+	return true;
+}
+
+/*
+ * Deliver @v's queue over @dst (reference taken) until it is empty. The
+ * caller set v->flushing and does not hold the lock; BH is disabled.
+ */
+static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
+			   struct dst_entry *dst)
+{
+	struct sk_buff_head list;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&list);
+	spin_lock(&inst->lock);
+	while (!skb_queue_empty(&v->skbs)) {
+		skb_queue_walk(&v->skbs, skb) {
+			inst->qlen--;
+			inst->qbytes -= skb->truesize;
+		}
+		skb_queue_splice_tail_init(&v->skbs, &list);
+		spin_unlock(&inst->lock);
+
+		seg6_mig_count(inst, SEG6_MIG_STAT_FLUSHED, skb_queue_len(&list));
+		while ((skb = __skb_dequeue(&list)))
+			seg6_mig_deliver(skb, dst_clone(dst));
+
+		spin_lock(&inst->lock);
+	}
+	v->flushing = false;
+	inst->nflushing--;
+	seg6_mig_vip_put(inst, v);
+	spin_unlock(&inst->lock);
+	dst_release(dst);
+}
+
+static void seg6_mig_kick(struct seg6_mig_inst *inst)
+{
+	queue_work(seg6_mig_wq, &inst->release);
+}
+
+/* End.BFW input, after seg6_mig_parse(). */
+int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
+		       const struct seg6_mig_pkt *pkt)
+{
+	int seq = atomic_read(&inst->release_seq);
+	struct seg6_mig_vip *v;
+	struct dst_entry *dst;
+
+	smp_rmb(); /* release_seq before the presence lookup */
+	dst = seg6_mig_present(inst->net, inst->table, skb, &pkt->vip,
+			       &pkt->saddr);
+
+	if (seg6_mig_decap(skb, pkt)) {
+		dst_release(dst);
+		seg6_mig_count(inst, SEG6_MIG_STAT_ERRORS, 1);
+		kfree_skb_reason(skb, SEG6_MIG_DROP_BAD_PACKET);
+		return -EINVAL;
+	}
+
+	/* Fast path: present and nothing queued anywhere. */
+	if (dst && !READ_ONCE(inst->qlen) && !READ_ONCE(inst->nflushing))
+		goto deliver;
+
+	spin_lock(&inst->lock);
+	v = seg6_mig_vip_find(inst, &pkt->vip);
+	if (dst && (!v || (!v->flushing && skb_queue_empty(&v->skbs)))) {
+		spin_unlock(&inst->lock);
+		goto deliver;
+	}
+	if (inst->dead) {
+		spin_unlock(&inst->lock);
+		dst_release(dst);
+		seg6_mig_count(inst, SEG6_MIG_STAT_PURGED, 1);
+		kfree_skb_reason(skb, SEG6_MIG_DROP_PURGED);
+		return 0;
+	}
+	if (!seg6_mig_enqueue(inst, &v, skb)) {
+		spin_unlock(&inst->lock);
+		dst_release(dst);
+		seg6_mig_count(inst, SEG6_MIG_STAT_OVERFLOW, 1);
+		kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
+		return 0;
+	}
+	seg6_mig_count(inst, SEG6_MIG_STAT_BUFFERED, 1);
+
+	if (dst && !v->flushing) {
+		/* Present, with older packets queued: deliver them first. */
+		v->flushing = true;
+		inst->nflushing++;
+		spin_unlock(&inst->lock);
+		seg6_mig_flush(inst, v, dst);
+		return 0;
+	}
+	spin_unlock(&inst->lock);
+
+	if (dst) {
+		/* Another CPU flushes v and delivers this packet too. */
+		dst_release(dst);
+		return 0;
+	}
+	smp_mb(); /* enqueue before re-reading release_seq */
+	if (atomic_read(&inst->release_seq) != seq)
+		seg6_mig_kick(inst);
+	return 0;
+
+deliver:
+	seg6_mig_count(inst, SEG6_MIG_STAT_DELIVERED, 1);
+	return seg6_mig_deliver(skb, dst);
+}
+
+static void seg6_mig_release_work(struct work_struct *work)
+{
+	struct seg6_mig_inst *inst = container_of(work, struct seg6_mig_inst,
+						  release);
+	struct seg6_mig_vip *v;
+	struct fib6_table *t;
+	struct dst_entry *dst;
+	struct sk_buff *head;
+	bool dead;
+	int bkt;
+
+	/* Once dead, the namespace may be going: do not look into it. */
+	spin_lock_bh(&inst->lock);
+	dead = inst->dead;
+	spin_unlock_bh(&inst->lock);
+	if (dead)
+		return;
+
+	/* FIB notifiers run before the route is linked, under tb6_lock:
+	 * taking it once makes routes announced so far visible.
+	 */
+	rcu_read_lock();
+	t = fib6_get_table(inst->net, inst->table ?: RT6_TABLE_MAIN);
+	if (t) {
+		spin_lock_bh(&t->tb6_lock);
+		spin_unlock_bh(&t->tb6_lock);
+	}
+	rcu_read_unlock();
+
+	atomic_inc(&inst->release_seq);
+	smp_mb__after_atomic(); /* release_seq before the presence lookups */
+
+	local_bh_disable();
+	spin_lock(&inst->lock);
+restart:
+	if (inst->dead)
+		goto out;
+	hash_for_each(inst->vips, bkt, v, node) {
+		if (v->flushing || skb_queue_empty(&v->skbs))
+			continue;
+		head = skb_peek(&v->skbs);
+		dst = seg6_mig_present(inst->net, inst->table, head, &v->addr,
+				       &ipv6_hdr(head)->saddr);
+		if (!dst)
+			continue;
+		v->flushing = true;
+		inst->nflushing++;
+		spin_unlock(&inst->lock);
+		seg6_mig_flush(inst, v, dst);
+		spin_lock(&inst->lock);
+		goto restart;
+	}
+out:
+	spin_unlock(&inst->lock);
+	local_bh_enable();
+}
+
+static void seg6_mig_expiry(struct timer_list *t)
+{
+	struct seg6_mig_inst *inst = from_timer(inst, t, expiry);
+	u64 hold_ns = (u64)inst->hold_ms * NSEC_PER_MSEC;
+	u64 now = ktime_get_ns(), next = U64_MAX;
+	struct sk_buff_head expired;
+	struct seg6_mig_vip *v;
+	struct hlist_node *tmp;
+	struct sk_buff *skb;
+	int bkt;
+
+	__skb_queue_head_init(&expired);
+	spin_lock(&inst->lock);
+	hash_for_each_safe(inst->vips, bkt, tmp, v, node) {
+		while ((skb = skb_peek(&v->skbs))) {
+			u64 due = SEG6_MIG_CB(skb)->enqueued_ns + hold_ns;
+
+			if (due > now) {
+				next = min(next, due);
+				break;
+			}
+			seg6_mig_unlink(inst, v, skb, &expired);
+		}
+		seg6_mig_vip_put(inst, v);
+	}
+	if (next != U64_MAX && !inst->dead)
+		mod_timer(&inst->expiry,
+			  jiffies + nsecs_to_jiffies(next - now) + 1);
+	spin_unlock(&inst->lock);
+
+	seg6_mig_free_list(inst, &expired, SEG6_MIG_STAT_EXPIRED,
+			   SKB_DROP_REASON_NOT_SPECIFIED);
+}
+
+/* Drop queued packets that came in through @dev (NULL: all of them). */
+void seg6_mig_bfw_purge_dev(struct seg6_mig_inst *inst,
+			    const struct net_device *dev)
+{
+	struct sk_buff_head purged;
+	struct seg6_mig_vip *v;
+	struct sk_buff *skb, *next;
+	struct hlist_node *tmp;
+	int bkt;
+
+	__skb_queue_head_init(&purged);
+	spin_lock_bh(&inst->lock);
+	hash_for_each_safe(inst->vips, bkt, tmp, v, node) {
+		skb_queue_walk_safe(&v->skbs, skb, next)
+			if (!dev || skb->dev == dev)
+				seg6_mig_unlink(inst, v, skb, &purged);
+		seg6_mig_vip_put(inst, v);
+	}
+	spin_unlock_bh(&inst->lock);
+
+	seg6_mig_free_list(inst, &purged, SEG6_MIG_STAT_PURGED,
+			   SEG6_MIG_DROP_PURGED);
+}
+
+void seg6_mig_bfw_kick(struct seg6_mig_inst *inst)
+{
+	seg6_mig_kick(inst);
+}
+
+/* Stop queueing, wait for the timer and the release work, free the queue.
+ * Process context; may be called twice (netns exit, then route teardown).
+ */
+void seg6_mig_bfw_stop(struct seg6_mig_inst *inst)
+{
+	spin_lock_bh(&inst->lock);
+	inst->dead = true;
+	spin_unlock_bh(&inst->lock);
+	timer_shutdown_sync(&inst->expiry);
+	cancel_work_sync(&inst->release);
+	seg6_mig_bfw_purge_dev(inst, NULL);
+}
+
+static void seg6_mig_inst_teardown(struct work_struct *work)
+{
+	struct seg6_mig_inst *inst = container_of(work, struct seg6_mig_inst,
+						  teardown);
+
+	if (inst->action == SEG6_MIG_ACTION_END_BFW) {
+		seg6_mig_net_del(inst);
+		seg6_mig_bfw_stop(inst);
+	}
+	free_percpu(inst->stats);
+	kfree(inst);
+	/* The module's exit waits for this work (destroy_workqueue). */
+	module_put(THIS_MODULE);
+}
+
+struct seg6_mig_inst *seg6_mig_inst_new(struct net *net, u32 action, u32 table)
+{
+	struct seg6_mig_inst *inst;
+
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	if (!inst)
+		return NULL;
+	inst->stats = netdev_alloc_pcpu_stats(struct seg6_mig_pcpu_stats);
+	if (!inst->stats) {
+		kfree(inst);
+		return NULL;
+	}
+	inst->action = action;
+	inst->table = table;
+	inst->net = net;
+	INIT_WORK(&inst->teardown, seg6_mig_inst_teardown);
+	INIT_WORK(&inst->release, seg6_mig_release_work);
+	INIT_LIST_HEAD(&inst->node);
+	timer_setup(&inst->expiry, seg6_mig_expiry, 0);
+	spin_lock_init(&inst->lock);
+	hash_init(inst->vips);
+	__module_get(THIS_MODULE);
+	return inst;
+}
+
+/* From the route's destroy_state, in any context. */
+void seg6_mig_inst_put(struct seg6_mig_inst *inst)
+{
+	queue_work(seg6_mig_wq, &inst->teardown);
+}
+
+int seg6_mig_queue_init(void)
+{
+	BUILD_BUG_ON(sizeof(struct seg6_mig_cb) >
+		     sizeof_field(struct sk_buff, cb));
+
+	/* High priority: queued packets should reach the VM within 1 ms of
+	 * its port coming up.
+	 */
+	seg6_mig_wq = alloc_workqueue("seg6_mig", WQ_HIGHPRI | WQ_MEM_RECLAIM,
+				      0);
+	return seg6_mig_wq ? 0 : -ENOMEM;
+}
+
+/* Wait for every release and teardown queued so far. */
+void seg6_mig_queue_flush(void)
+{
+	flush_workqueue(seg6_mig_wq);
+}
+
+void seg6_mig_queue_exit(void)
+{
+	destroy_workqueue(seg6_mig_wq);
+}

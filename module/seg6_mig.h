@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * seg6_mig: declarations shared by the module's files.
+ *
+ *   main.c     module init/exit
+ *   lwt.c      the seg6local extension: encap ops swap, route attributes
+ *   packet.c   SRH validation, VIP, decapsulation, next segment
+ *   actions.c  End.FWP and End.BFW, presence of a VIP, delivery, counters
+ *   queue.c    End.BFW's per-route buffer
+ *   netns.c    per-namespace state, netdev and FIB events
+ */
+#ifndef _SEG6_MIG_H
+#define _SEG6_MIG_H
+
+#include <linux/hashtable.h>
+#include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+#include <net/ipv6.h>
+#include <net/lwtunnel.h>
+#include <uapi/linux/seg6_mig.h>
+
+struct seg6_mig_pcpu_stats {
+	u64_stats_t cnt[__SEG6_MIG_STAT_MAX];	/* SEG6_MIG_STAT_* */
+	u64_stats_t packets;			/* for SEG6_LOCAL_COUNTERS */
+	u64_stats_t bytes;
+	struct u64_stats_sync syncp;
+};
+
+/* Packets End.BFW holds for one VIP, oldest first. */
+struct seg6_mig_vip {
+	struct hlist_node node;
+	struct in6_addr addr;
+	struct sk_buff_head skbs;	/* its lock unused: seg6_mig_inst.lock */
+	bool flushing;			/* a CPU is delivering them */
+};
+
+/*
+ * The part of a route that outlives its lwtunnel state: counters and, for
+ * End.BFW, the queue. The lwtunnel state may be freed from an RCU callback,
+ * where timers and works cannot be waited for; the instance is torn down
+ * later from the module's workqueue (see seg6_mig_inst_put()).
+ */
+struct seg6_mig_inst {
+	u32 action;
+	u32 table;			/* FIB table of the VIPs */
+	struct net *net;		/* not counted: the route lives in it */
+	struct seg6_mig_pcpu_stats __percpu *stats;
+	struct work_struct teardown;
+
+	/* End.BFW only. */
+	u32 limit_pkts;
+	u32 limit_bytes;
+	u32 hold_ms;
+	struct list_head node;		/* seg6_mig_net.insts, under its lock */
+	struct work_struct release;
+	struct timer_list expiry;
+	atomic_t release_seq;		/* see seg6_mig_bfw_input() */
+
+	spinlock_t lock;		/* protects all below */
+	DECLARE_HASHTABLE(vips, 6);
+	u32 qlen;			/* packets queued, all VIPs */
+	u32 qbytes;			/* their truesize */
+	u32 qlen_max;			/* high-water mark of qlen */
+	u32 nflushing;			/* VIPs with flushing set */
+	bool dead;			/* no more queueing: being torn down */
+};
+
+/* lwtunnel_state.data of an End.FWP/End.BFW route. */
+struct seg6_mig_lwt {
+	u32 action;	/* first, like struct seg6_local_lwt: see lwt.c */
+	u32 table;	/* as configured; 0: not given (main) */
+	bool count;	/* SEG6_LOCAL_COUNTERS given */
+	bool params;	/* SEG6_LOCAL_MIG given */
+	struct seg6_mig_inst *inst;
+};
+
+/* What packet.c learned from a packet's headers. */
+struct seg6_mig_pkt {
+	unsigned int srhoff;	/* offset of the SRH; 0: none */
+	unsigned int srhlen;
+	unsigned int inner;	/* encap: offset of the inner IPv6 header */
+	u8 segments_left;
+	struct in6_addr vip;
+	struct in6_addr saddr;	/* the source the VM will see */
+};
+
+/* skb->cb of a queued packet: IP6CB stays valid for the delivery. */
+struct seg6_mig_cb {
+	struct inet6_skb_parm h6;
+	u64 enqueued_ns;
+};
+
+#define SEG6_MIG_CB(skb) ((struct seg6_mig_cb *)(skb)->cb)
+
+static inline struct seg6_mig_lwt *seg6_mig_lwt(struct lwtunnel_state *lwt)
+{
+	return (struct seg6_mig_lwt *)lwt->data;
+}
+
+/* lwt.c */
+int seg6_mig_lwt_init(void);
+void seg6_mig_lwt_exit(void);
+
+/* packet.c */
+int seg6_mig_parse(struct sk_buff *skb, struct seg6_mig_pkt *pkt);
+bool seg6_mig_has_next(const struct seg6_mig_pkt *pkt);
+int seg6_mig_decap(struct sk_buff *skb, const struct seg6_mig_pkt *pkt);
+int seg6_mig_advance(struct sk_buff *skb, const struct seg6_mig_pkt *pkt);
+
+/* actions.c */
+int seg6_mig_input(struct sk_buff *skb, struct seg6_mig_lwt *slwt);
+struct dst_entry *seg6_mig_present(struct net *net, u32 table,
+				   const struct sk_buff *skb,
+				   const struct in6_addr *vip,
+				   const struct in6_addr *saddr);
+int seg6_mig_deliver(struct sk_buff *skb, struct dst_entry *dst);
+void seg6_mig_count(struct seg6_mig_inst *inst, int stat, u64 n);
+
+/* queue.c */
+struct seg6_mig_inst *seg6_mig_inst_new(struct net *net, u32 action,
+					u32 table);
+void seg6_mig_inst_put(struct seg6_mig_inst *inst);
+int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
+		       const struct seg6_mig_pkt *pkt);
+void seg6_mig_bfw_kick(struct seg6_mig_inst *inst);
+void seg6_mig_bfw_purge_dev(struct seg6_mig_inst *inst,
+			    const struct net_device *dev);
+void seg6_mig_bfw_stop(struct seg6_mig_inst *inst);
+void seg6_mig_queue_flush(void);
+int seg6_mig_queue_init(void);
+void seg6_mig_queue_exit(void);
+
+/* netns.c */
+void seg6_mig_net_add(struct seg6_mig_inst *inst);
+void seg6_mig_net_del(struct seg6_mig_inst *inst);
+int seg6_mig_netns_init(void);
+void seg6_mig_netns_exit(void);
+
+#endif /* _SEG6_MIG_H */

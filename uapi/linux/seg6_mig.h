@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * seg6_mig: SRv6 End.FWP and End.BFW, for zero-loss VM migration.
+ *
+ * The two behaviours are seg6local actions. A route uses them through the
+ * kernel's seg6local encap attributes (include/uapi/linux/seg6_local.h):
+ *
+ *   RTA_ENCAP_TYPE = LWTUNNEL_ENCAP_SEG6_LOCAL
+ *   RTA_ENCAP (nested)
+ *     SEG6_LOCAL_ACTION    u32  SEG6_MIG_ACTION_END_FWP or _END_BFW
+ *     SEG6_LOCAL_TABLE     u32  optional: FIB table in which the VIP's
+ *                               presence is looked up and to which it is
+ *                               delivered (default: main)
+ *     SEG6_LOCAL_COUNTERS  nest optional: enables reporting of counters, as
+ *                               for the kernel's actions; dumps carry
+ *                               SEG6_LOCAL_CNT_PACKETS, _BYTES, _ERRORS
+ *     SEG6_LOCAL_MIG       nest optional on request; always in dumps
+ *       SEG6_MIG_ATTR_BUF_PKTS    u32  End.BFW: queue limit, packets
+ *       SEG6_MIG_ATTR_BUF_BYTES   u32  End.BFW: queue limit, bytes of truesize
+ *       SEG6_MIG_ATTR_HOLD_MS     u32  End.BFW: longest time a packet waits
+ *       SEG6_MIG_ATTR_STATS       nest dumps only, when counting is enabled
+ *         SEG6_MIG_STAT_*         u64  one per counter of the action
+ *
+ * End.FWP takes no SEG6_LOCAL_MIG parameter. A parameter that does not
+ * belong to the action, or a value out of range, is refused with an extack
+ * message.
+ *
+ * Numbering: upstream allocates seg6local action numbers and attribute
+ * types sequentially from 1 (16 actions, 11 attributes in Linux 6.12).
+ * The values below sit far from that sequence, so that the kernel and this
+ * module cannot give one number two meanings before this project proposes
+ * upstream numbers: action numbers in the top half of the u32 space, the
+ * attribute at the top of the 14-bit netlink attribute type space, which the
+ * kernel's own seg6local parser ignores (it parses up to SEG6_LOCAL_MAX).
+ */
+#ifndef _UAPI_LINUX_SEG6_MIG_H
+#define _UAPI_LINUX_SEG6_MIG_H
+
+#include <linux/types.h>
+
+/* SEG6_LOCAL_ACTION values. */
+#define SEG6_MIG_ACTION_END_FWP		0x80000001	/* End.FWP */
+#define SEG6_MIG_ACTION_END_BFW		0x80000002	/* End.BFW */
+
+/* Attribute of the seg6local encap nest carrying this module's part. */
+#define SEG6_LOCAL_MIG			0x3f00
+
+enum {
+	SEG6_MIG_ATTR_UNSPEC,
+	SEG6_MIG_ATTR_BUF_PKTS,		/* u32 */
+	SEG6_MIG_ATTR_BUF_BYTES,	/* u32 */
+	SEG6_MIG_ATTR_HOLD_MS,		/* u32 */
+	SEG6_MIG_ATTR_STATS,		/* nest: SEG6_MIG_STAT_* */
+	__SEG6_MIG_ATTR_MAX,
+};
+
+#define SEG6_MIG_ATTR_MAX (__SEG6_MIG_ATTR_MAX - 1)
+
+/* End.BFW defaults and limits. A buffer of 0 packets (or 0 bytes) turns
+ * buffering off: End.BFW then drops what it cannot deliver ("sr-drop").
+ */
+#define SEG6_MIG_BUF_PKTS_DEFAULT	8192
+#define SEG6_MIG_BUF_PKTS_MAX		1048576		/* 2^20 */
+#define SEG6_MIG_BUF_BYTES_DEFAULT	33554432	/* 32 MiB */
+#define SEG6_MIG_BUF_BYTES_MAX		1073741824	/* 1 GiB */
+#define SEG6_MIG_HOLD_MS_DEFAULT	1000
+#define SEG6_MIG_HOLD_MS_MIN		1
+#define SEG6_MIG_HOLD_MS_MAX		60000
+
+/* Counters (u64), per route. Each action reports its own set:
+ *   End.FWP: LOCAL NEXT ABSENT ERRORS
+ *   End.BFW: DELIVERED BUFFERED FLUSHED OVERFLOW EXPIRED PURGED ERRORS
+ *            QLEN QLEN_MAX (gauges: packets queued now, and at most)
+ */
+enum {
+	SEG6_MIG_STAT_UNSPEC,
+	SEG6_MIG_STAT_PAD,
+	SEG6_MIG_STAT_LOCAL,		/* delivered to the VIP on this host */
+	SEG6_MIG_STAT_NEXT,		/* VIP absent: sent to the next segment */
+	SEG6_MIG_STAT_ABSENT,		/* VIP absent, no next segment: dropped */
+	SEG6_MIG_STAT_ERRORS,		/* invalid packet: dropped */
+	SEG6_MIG_STAT_DELIVERED,	/* VIP present: delivered on arrival */
+	SEG6_MIG_STAT_BUFFERED,		/* VIP absent: queued */
+	SEG6_MIG_STAT_FLUSHED,		/* delivered from the queue */
+	SEG6_MIG_STAT_OVERFLOW,		/* queue full: dropped */
+	SEG6_MIG_STAT_EXPIRED,		/* queued longer than hold: dropped */
+	SEG6_MIG_STAT_PURGED,		/* queue freed (route, netns, device gone) */
+	SEG6_MIG_STAT_QLEN,		/* packets queued now */
+	SEG6_MIG_STAT_QLEN_MAX,		/* high-water mark of QLEN */
+	__SEG6_MIG_STAT_MAX,
+};
+
+#define SEG6_MIG_STAT_MAX (__SEG6_MIG_STAT_MAX - 1)
+
+#endif /* _UAPI_LINUX_SEG6_MIG_H */
