@@ -160,11 +160,12 @@ run_kernel() {
 		SEG6_MIG_KO=$cache/build/$rel/seg6_mig.ko
 		SEG6_MIG_TOP=$top
 	EOT
-	tail -n +1 -F "$run/ktap" 2>/dev/null | sed -u "s/^/# [$rel] /" &
-	local tailer=$!
+	# Progress as it comes; tail ends with this subshell.
+	local me=$BASHPID
+	tail -n +1 -F --pid="$me" "$run/ktap" 2>/dev/null |
+		sed -u "s/^/# [$rel] /" &
 	local rc=0
 	boot_guest "$rel" || rc=$?
-	sleep 1; kill "$tailer" 2>/dev/null; wait "$tailer" 2>/dev/null || true
 	if ((rc == 124 || rc == 137)); then
 		echo "guest did not power off within ${limit}s" > "$run/error"
 	elif [[ ! -f $run/finished ]]; then
