@@ -6,6 +6,8 @@
  *   NETDEV_UP, NETDEV_CHANGE (carrier, operstate), NETDEV_REGISTER (also a
  *   device moved into the namespace), an IPv6 route added or replaced:
  *     kick the release work of every End.BFW instance of the namespace;
+ *   an IPv6 neighbour entry becoming valid (NETEVENT_NEIGH_UPDATE):
+ *     kick them too (a flush waits for the VM's neighbour entry);
  *   NETDEV_UNREGISTER: purge the packets that came in through the device.
  *
  * seg6_mig_net_lock protects every namespace's list. It nests outside
@@ -14,6 +16,9 @@
 
 #include <linux/netdevice.h>
 #include <net/fib_notifier.h>
+#include <net/ndisc.h>
+#include <net/neighbour.h>
+#include <net/netevent.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -85,6 +90,21 @@ static int seg6_mig_netdev_event(struct notifier_block *nb,
 
 static struct notifier_block seg6_mig_netdev_nb = {
 	.notifier_call = seg6_mig_netdev_event,
+};
+
+static int seg6_mig_netevent(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct neighbour *n = ptr;
+
+	if (event == NETEVENT_NEIGH_UPDATE && n->tbl == &nd_tbl &&
+	    (READ_ONCE(n->nud_state) & NUD_VALID))
+		seg6_mig_net_kick_all(seg6_mig_pernet(dev_net(n->dev)));
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block seg6_mig_netevent_nb = {
+	.notifier_call = seg6_mig_netevent,
 };
 
 /* Called under the FIB table lock, before the route is linked: the
@@ -167,12 +187,22 @@ int seg6_mig_netns_init(void)
 		return err;
 	err = register_netdevice_notifier(&seg6_mig_netdev_nb);
 	if (err)
-		unregister_pernet_subsys(&seg6_mig_net_ops);
+		goto err_netdev;
+	err = register_netevent_notifier(&seg6_mig_netevent_nb);
+	if (err)
+		goto err_netevent;
+	return 0;
+
+err_netevent:
+	unregister_netdevice_notifier(&seg6_mig_netdev_nb);
+err_netdev:
+	unregister_pernet_subsys(&seg6_mig_net_ops);
 	return err;
 }
 
 void seg6_mig_netns_exit(void)
 {
+	unregister_netevent_notifier(&seg6_mig_netevent_nb);
 	unregister_netdevice_notifier(&seg6_mig_netdev_nb);
 	unregister_pernet_subsys(&seg6_mig_net_ops);
 }

@@ -16,6 +16,12 @@
  * state is visible and before scanning, and an enqueuer that saw it change
  * since before its own presence lookup kicks the work again.
  *
+ * Neighbour. A port that just came up rarely has the VM's neighbour entry
+ * resolved, and the neighbour layer holds only a few unresolved packets.
+ * So a flush sends one packet to start resolution and leaves the rest
+ * queued, in order, until the entry is valid: NETEVENT_NEIGH_UPDATE
+ * kicks the release work again (netns.c).
+ *
  * Locking: inst->lock (BH) protects the queues and counters of queue state;
  * packets are delivered without it, with BH disabled. Queued packets hold
  * no dst; skb->dev is their ingress device, purged when it unregisters.
@@ -24,10 +30,20 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <net/ip6_fib.h>
+#include <net/ip6_route.h>
+#include <net/ndisc.h>
 
 #include "seg6_mig.h"
 
+/* Packets delivered between two chances for the softirq to run. */
+#define SEG6_MIG_FLUSH_BATCH	64
+
 static struct workqueue_struct *seg6_mig_wq;
+
+static void seg6_mig_kick(struct seg6_mig_inst *inst)
+{
+	queue_work(seg6_mig_wq, &inst->release);
+}
 
 static struct seg6_mig_vip *seg6_mig_vip_find(struct seg6_mig_inst *inst,
 					      const struct in6_addr *addr)
@@ -107,29 +123,74 @@ static bool seg6_mig_enqueue(struct seg6_mig_inst *inst,
 	return true;
 }
 
+/* Can packets to @daddr over @dst leave without waiting for NDP? */
+static bool seg6_mig_neigh_ready(struct dst_entry *dst,
+				 const struct in6_addr *daddr)
+{
+	const struct in6_addr *nh = rt6_nexthop((struct rt6_info *)dst, daddr);
+	struct neighbour *n;
+
+	n = __ipv6_neigh_lookup_noref(dst_dev(dst), nh);
+	return n && (READ_ONCE(n->nud_state) & NUD_VALID);
+}
+
+/* Move up to @n packets from the head of @v's queue to @to. */
+static void seg6_mig_take(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
+			  unsigned int n, struct sk_buff_head *to)
+{
+	struct sk_buff *skb;
+
+	while (n-- && (skb = skb_peek(&v->skbs)))
+		seg6_mig_unlink(inst, v, skb, to);
+}
+
 /*
- * Deliver @v's queue over @dst (reference taken) until it is empty. The
- * caller set v->flushing and does not hold the lock; BH is disabled.
+ * Deliver @v's queue over @dst (reference taken), oldest first, in batches
+ * the receiving side can absorb (a veth takes netdev_max_backlog packets
+ * per CPU before the softirq runs). The caller set v->flushing and does
+ * not hold the lock; BH is disabled.
+ *
+ * From the release work (@work), BH is enabled between batches, so the
+ * batches drain, and the whole queue goes. From the packet path, one batch
+ * goes and the work is kicked for the rest. Either way, if the VM's
+ * neighbour entry is not valid, one packet goes to start its resolution
+ * and the rest stays queued (v->neigh_wait = @stamp) until it is.
  */
 static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
-			   struct dst_entry *dst)
+			   struct dst_entry *dst, int stamp, bool work)
 {
+	bool probed = false, sent = false, more = false;
 	struct sk_buff_head list;
 	struct sk_buff *skb;
+	unsigned int n;
 
 	__skb_queue_head_init(&list);
 	spin_lock(&inst->lock);
 	while (!skb_queue_empty(&v->skbs)) {
-		skb_queue_walk(&v->skbs, skb) {
-			inst->qlen--;
-			inst->qbytes -= skb->truesize;
+		n = SEG6_MIG_FLUSH_BATCH;
+		if (!seg6_mig_neigh_ready(dst, &v->addr)) {
+			if (probed) {
+				v->neigh_wait = stamp;
+				break;
+			}
+			probed = true;
+			n = 1;
+		} else if (sent && !work) {
+			more = true;
+			break;
 		}
-		skb_queue_splice_tail_init(&v->skbs, &list);
+		seg6_mig_take(inst, v, n, &list);
 		spin_unlock(&inst->lock);
 
 		seg6_mig_count(inst, SEG6_MIG_STAT_FLUSHED, skb_queue_len(&list));
 		while ((skb = __skb_dequeue(&list)))
 			seg6_mig_deliver(skb, dst_clone(dst));
+		sent = true;
+		if (work) {
+			local_bh_enable();
+			cond_resched();
+			local_bh_disable();
+		}
 
 		spin_lock(&inst->lock);
 	}
@@ -138,11 +199,8 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 	seg6_mig_vip_put(inst, v);
 	spin_unlock(&inst->lock);
 	dst_release(dst);
-}
-
-static void seg6_mig_kick(struct seg6_mig_inst *inst)
-{
-	queue_work(seg6_mig_wq, &inst->release);
+	if (more)
+		seg6_mig_kick(inst);
 }
 
 /* End.BFW input, after seg6_mig_parse(). */
@@ -195,7 +253,7 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		v->flushing = true;
 		inst->nflushing++;
 		spin_unlock(&inst->lock);
-		seg6_mig_flush(inst, v, dst);
+		seg6_mig_flush(inst, v, dst, seq, false);
 		return 0;
 	}
 	spin_unlock(&inst->lock);
@@ -224,7 +282,7 @@ static void seg6_mig_release_work(struct work_struct *work)
 	struct dst_entry *dst;
 	struct sk_buff *head;
 	bool dead;
-	int bkt;
+	int bkt, stamp;
 
 	/* Once dead, the namespace may be going: do not look into it. */
 	spin_lock_bh(&inst->lock);
@@ -244,7 +302,7 @@ static void seg6_mig_release_work(struct work_struct *work)
 	}
 	rcu_read_unlock();
 
-	atomic_inc(&inst->release_seq);
+	stamp = atomic_inc_return(&inst->release_seq);
 	smp_mb__after_atomic(); /* release_seq before the presence lookups */
 
 	local_bh_disable();
@@ -253,7 +311,9 @@ restart:
 	if (inst->dead)
 		goto out;
 	hash_for_each(inst->vips, bkt, v, node) {
-		if (v->flushing || skb_queue_empty(&v->skbs))
+		/* Skip a VIP this run already left waiting for NDP. */
+		if (v->flushing || skb_queue_empty(&v->skbs) ||
+		    v->neigh_wait == stamp)
 			continue;
 		head = skb_peek(&v->skbs);
 		dst = seg6_mig_present(inst->net, inst->table, head, &v->addr,
@@ -263,7 +323,7 @@ restart:
 		v->flushing = true;
 		inst->nflushing++;
 		spin_unlock(&inst->lock);
-		seg6_mig_flush(inst, v, dst);
+		seg6_mig_flush(inst, v, dst, stamp, true);
 		spin_lock(&inst->lock);
 		goto restart;
 	}

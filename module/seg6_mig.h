@@ -37,6 +37,7 @@ struct seg6_mig_vip {
 	struct in6_addr addr;
 	struct sk_buff_head skbs;	/* its lock unused: seg6_mig_inst.lock */
 	bool flushing;			/* a CPU is delivering them */
+	int neigh_wait;			/* release run that left them for NDP */
 };
 
 /*

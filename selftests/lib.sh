@@ -7,9 +7,16 @@
 
 ksft_skip=4
 
-# Text printed on failure, then exit 1.
+# Text printed on failure, then exit 1. A test may set FAIL_HOOK to a
+# function that prints the state worth seeing (routes, counters).
+FAIL_HOOK=
 fail() {
 	echo "FAIL: $*" >&2
+	if [[ -n $FAIL_HOOK ]]; then
+		local hook=$FAIL_HOOK
+		FAIL_HOOK=
+		$hook >&2 || true
+	fi
 	exit 1
 }
 
