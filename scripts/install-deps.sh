@@ -16,7 +16,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	# used by the tests inside the guest (from the host's root filesystem)
 	iproute2 iputils-ping tcpdump ethtool procps psmisc python3 netcat-openbsd
-	nftables iptables socat jq
+	nftables iptables socat jq python3-scapy
 )
 
 [[ $(id -u) == 0 ]] || { echo "install-deps: must run as root (apt-get)" >&2; exit 1; }
