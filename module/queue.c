@@ -233,8 +233,10 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		goto deliver;
 	}
 	if (inst->dead) {
+		/* Held and purged at once: the counters still add up. */
 		spin_unlock(&inst->lock);
 		dst_release(dst);
+		seg6_mig_count(inst, SEG6_MIG_STAT_BUFFERED, 1);
 		seg6_mig_count(inst, SEG6_MIG_STAT_PURGED, 1);
 		kfree_skb_reason(skb, SEG6_MIG_DROP_PURGED);
 		return 0;
