@@ -46,9 +46,9 @@ setup_migrating() {
 test_release_in_order() {
 	local mode=$1 n=200
 	setup_migrating "$mode"
-	recv_start $PORT -n $n -w 10000 -t 3000
+	recv_start $PORT -n $n -w 30000 -t 3000
 	send_udp $PORT $n 2000
-	busywait 5000 stat_is buffered $n || fail "$mode: buffered $(stat buffered), want $n"
+	busywait 20000 stat_is buffered $n || fail "$mode: buffered $(stat buffered), want $n"
 	assert_eq "$mode: qlen while absent" $n "$(stat qlen)"
 	assert_eq "$mode: received while absent" 0 "$(n_vm cat /proc/net/snmp6 | awk '/^Udp6InDatagrams/ {print $2}')"
 	vm_attach 2
@@ -70,13 +70,13 @@ test_two_cpus() {
 	local mode=$1 n=3000 p
 	setup_migrating "$mode"
 	for p in 5001 5002; do
-		recv_start $p -n $n -w 10000 -t 3000
+		recv_start $p -n $n -w 30000 -t 3000
 	done
 	ip netns exec "$NS_CLIENT" taskset -c 0 "$UDPSEQ" send -d "$VIP" -p 5001 -n $n -r 3000 >/dev/null &
 	local s1=$!
 	ip netns exec "$NS_CLIENT" taskset -c 1 "$UDPSEQ" send -d "$VIP" -p 5002 -n $n -r 3000 >/dev/null &
 	local s2=$!
-	busywait 10000 qlen_over 500 || fail "$mode: nothing queued"
+	busywait 20000 qlen_over 500 || fail "$mode: nothing queued"
 	vm_attach 2
 	wait $s1 $s2
 	recv_wait 5001 5002
@@ -93,14 +93,18 @@ test_two_cpus() {
 	topo_cleanup
 }
 
+# The VM reachable from s2 (and so anything released would have reached it).
+ping_vm() { n_s2 ping -6 -c 1 -W 5 "$VIP" >/dev/null; }
+neigh_valid() { ping_vm; }
+
 qlen_over() { (($(stat qlen) > $1)); }
 
 test_overflow() {
 	local mode=$1
 	setup_migrating "$mode" buffer 10
-	recv_start $PORT -w 10000 -t 1500
+	recv_start $PORT -n 10 -w 30000 -t 3000
 	send_udp $PORT 30 2000
-	busywait 5000 stat_is overflow 20 || fail "$mode: overflow $(stat overflow), want 20"
+	busywait 20000 stat_is overflow 20 || fail "$mode: overflow $(stat overflow), want 20"
 	assert_eq "$mode: buffered at 10 packets" 10 "$(stat buffered)"
 	vm_attach 2
 	recv_wait $PORT
@@ -110,7 +114,7 @@ test_overflow() {
 
 	setup_migrating "$mode" buffer-bytes 8192
 	send_udp $PORT 30 2000
-	busywait 5000 sum_is 30 || fail "$mode: buffered + overflow != 30"
+	busywait 20000 sum_is 30 || fail "$mode: buffered + overflow != 30"
 	local b
 	b=$(stat buffered)
 	((b >= 1 && b < 30)) || fail "$mode: $b buffered with an 8192-byte limit"
@@ -122,12 +126,13 @@ sum_is() { (($(stat buffered) + $(stat overflow) == $1)); }
 test_expiry() {
 	local mode=$1
 	setup_migrating "$mode" hold 200
-	recv_start $PORT -w 3000 -t 1000
+	recv_start $PORT -w 30000 -t 30000
 	send_udp $PORT 20 2000
-	busywait 5000 stat_is expired 20 || fail "$mode: expired $(stat expired), want 20"
+	busywait 20000 stat_is expired 20 || fail "$mode: expired $(stat expired), want 20"
 	assert_eq "$mode: qlen after expiry" 0 "$(stat qlen)"
 	vm_attach 2
-	recv_wait $PORT
+	busywait 20000 neigh_valid || fail "$mode: the VM's neighbour entry never resolved"
+	recv_stop $PORT
 	assert_eq "$mode: expired packets delivered" 0 "$(recv_result $PORT received)"
 	topo_cleanup
 }
@@ -140,7 +145,7 @@ test_purge() {
 	n_s2 ip -6 route replace $S2_BFW/128 encap seg6local action End.BFW \
 		count hold 10000 dev s2-gw
 	send_udp $PORT 20 2000
-	busywait 5000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
+	busywait 20000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
 	n_s2 ip link del s2-s1	# s1's End.FWP sends them over this link
 	assert_eq "$mode: purged with the device" 20 "$(stat purged)"
 	assert_eq "$mode: qlen after purge" 0 "$(stat qlen)"
@@ -148,18 +153,19 @@ test_purge() {
 
 	# The route goes, then the namespace, each with a full queue.
 	setup_migrating "$mode"
-	recv_start $PORT -w 3000 -t 1000
+	recv_start $PORT -w 30000 -t 30000
 	send_udp $PORT 20 2000
-	busywait 5000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
+	busywait 20000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
 	n_s2 ip -6 route del $S2_BFW/128
 	add_bfw count
 	vm_attach 2
-	recv_wait $PORT
+	ping_vm || fail "$mode: the VM is not reachable on s2"
+	recv_stop $PORT
 	assert_eq "$mode: delivered after the route was deleted" 0 \
 		"$(recv_result $PORT received)"
 	vm_pause 2
 	send_udp $PORT 20 2000
-	busywait 5000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
+	busywait 20000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
 	ip netns del "$NS_S2"
 	NS_S2=
 	topo_cleanup

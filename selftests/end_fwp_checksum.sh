@@ -23,10 +23,10 @@ N=40
 tap_vm() {
 	local ns
 	ns=$(ns_of "$1")
-	ip netns exec "$ns" "$TAPCSUM" -i vmtap -n $N -t 8000 -p $PORT -j \
+	ip netns exec "$ns" "$TAPCSUM" -i vmtap -n $N -t 30000 -p $PORT -j \
 		> "$TRAFFIC_DIR/tap.out" 2>/dev/null &
 	TAP_PID=$!
-	busywait 5000 grep -q ready "$TRAFFIC_DIR/tap.out" || fail "tapcsum did not start"
+	busywait 20000 grep -q ready "$TRAFFIC_DIR/tap.out" || fail "tapcsum did not start"
 	ip -n "$ns" link set vmtap up
 	# Nobody answers neighbour solicitations on the tap.
 	ip -n "$ns" -6 neigh replace "$VIP" lladdr 02:00:00:00:00:10 dev vmtap nud permanent
@@ -69,7 +69,7 @@ for mode in inline encap; do
 		add_bfw count hold 10000
 		gw_migrate
 		send_udp $PORT $N 2000
-		busywait 5000 bfw_qlen_is $N || fail "$what: not queued"
+		busywait 20000 bfw_qlen_is $N || fail "$what: not queued"
 		tap_vm 2
 		expect_checksums "End.BFW, $what"
 		topo_cleanup

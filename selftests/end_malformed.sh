@@ -39,7 +39,7 @@ add_bfw count hold 10000
 # The control: a valid packet crafted the same way reaches the VM.
 in0=$(vm_udp_in)
 craft $S1_FWP good
-busywait 5000 udp_in_is $((in0 + K)) ||
+busywait 20000 udp_in_is $((in0 + K)) ||
 	fail "crafted valid packets not delivered ($(vm_udp_in) - $in0)"
 assert_eq "valid crafted packets counted local" $K "$(mig_stat 1 $S1_FWP local)"
 assert_eq "... with a good checksum" 0 \
@@ -50,11 +50,11 @@ errors_fwp=0 errors_bfw=0
 for c in $CASES; do
 	craft $S1_FWP $c
 	errors_fwp=$((errors_fwp + K))
-	busywait 5000 stat_is 1 $S1_FWP errors $errors_fwp ||
+	busywait 20000 stat_is 1 $S1_FWP errors $errors_fwp ||
 		fail "End.FWP, $c: errors $(mig_stat 1 $S1_FWP errors), want $errors_fwp"
 	craft $S2_BFW $c
 	errors_bfw=$((errors_bfw + K))
-	busywait 5000 stat_is 2 $S2_BFW errors $errors_bfw ||
+	busywait 20000 stat_is 2 $S2_BFW errors $errors_bfw ||
 		fail "End.BFW, $c: errors $(mig_stat 2 $S2_BFW errors), want $errors_bfw"
 	echo "ok: $c dropped and counted at End.FWP and End.BFW"
 done

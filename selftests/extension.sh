@@ -30,7 +30,7 @@ refcnt_is() { [[ $(refcnt) == "$1" ]]; }
 load() { loaded || insmod "$SEG6_MIG_KO"; }
 unload() {
 	# Routes are freed after an RCU grace period: wait for their teardown.
-	busywait 5000 refcnt_is 0 || fail "refcount stays $(refcnt)"
+	busywait 20000 refcnt_is 0 || fail "refcount stays $(refcnt)"
 	rmmod seg6_mig
 }
 

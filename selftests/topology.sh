@@ -189,7 +189,7 @@ recv_start() {
 	ip netns exec "$NS_VM" "$UDPSEQ" recv -p "$port" -j -e "$VIP" "$@" \
 		> "$TRAFFIC_DIR/recv.$port" 2>&1 &
 	echo $! > "$TRAFFIC_DIR/recv.$port.pid"
-	busywait 5000 udp_bound "$port" || fail "receiver on port $port did not start"
+	busywait 20000 udp_bound "$port" || fail "receiver on port $port did not start"
 }
 
 udp_bound() {
@@ -206,6 +206,13 @@ recv_wait() {
 			fail "receiver on port $port failed: $(cat "$TRAFFIC_DIR/recv.$port")"
 		rm -f "$pidf"
 	done
+}
+
+# recv_stop PORT: end a receiver now (it prints its summary).
+recv_stop() {
+	local pidf=$TRAFFIC_DIR/recv.$1.pid
+	[[ -f $pidf ]] && kill -TERM "$(cat "$pidf")" 2>/dev/null
+	recv_wait "$1"
 }
 
 # recv_result PORT FIELD: one field of an ended receiver's summary.
