@@ -16,7 +16,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 UDPSEQ=$here/udpseq
 TAPCSUM=$here/tapcsum
-ksft_skip=4
+source "$(dirname "$0")/../lib.sh"	# busywait, ksft_skip
 
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root"; exit $ksft_skip; }
 for c in ip nft jq ss make ping; do
@@ -65,16 +65,6 @@ check_cmd() {
 	fi
 }
 
-# busywait TIMEOUT_MS CMD...
-busywait() {
-	local timeout_ms=$1 start
-	shift
-	start=$(date +%s%3N)
-	until "$@"; do
-		(($(date +%s%3N) - start > timeout_ms)) && return 1
-		sleep 0.01
-	done
-}
 
 bound() { [[ -n $(ip netns exec "$1" ss -Hlun "sport = :$2") ]]; }
 is_ready() { grep -qx ready "$1" 2> /dev/null; }
