@@ -4,11 +4,13 @@
  * each packet held at most hold_ms.
  *
  * Ordering. A packet for VIP v is delivered on arrival only when nothing of
- * v is queued or being flushed; otherwise it joins v's queue. Whoever finds
- * v present with packets queued sets v->flushing and delivers v's queue
+ * v is queued or being flushed; otherwise it joins v's queue. Only the
+ * release work delivers a queue: it sets v->flushing and delivers v's queue
  * outside the lock, re-taking it until the queue is empty; packets arriving
- * meanwhile on any CPU join the queue and are delivered by that same
- * flusher, in order. So no packet of v overtakes an earlier one.
+ * meanwhile on any CPU join the queue and are delivered by that same run,
+ * in order. So no packet of v overtakes an earlier one. A packet that finds
+ * v present with packets queued kicks the work ("release on the next
+ * packet").
  *
  * Release. Netdev and FIB events kick the release work, which re-checks the
  * presence of every queued VIP. A packet found absent may race with such an
@@ -19,7 +21,8 @@
  * Neighbour. A port that just came up rarely has the VM's neighbour entry
  * resolved, and the neighbour layer holds only a few unresolved packets.
  * So a flush sends one packet to start resolution and leaves the rest
- * queued, in order, until the entry is valid: NETEVENT_NEIGH_UPDATE
+ * queued, in order, until the entry is valid and has sent what it held
+ * (else ours would overtake those): NETEVENT_NEIGH_UPDATE, sent after that,
  * kicks the release work again (netns.c).
  *
  * Locking: inst->lock (BH) protects the queues and counters of queue state;
@@ -27,7 +30,9 @@
  * no dst; skb->dev is their ingress device, purged when it unregisters.
  */
 
+#include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <net/ip6_fib.h>
 #include <net/ip6_route.h>
@@ -37,6 +42,10 @@
 
 /* Packets delivered between two chances for the softirq to run. */
 #define SEG6_MIG_FLUSH_BATCH	64
+/* Backlog (packets) of the releasing CPU under which the next batch goes:
+ * well under netdev_max_backlog (1000 by default), where a veth drops.
+ */
+#define SEG6_MIG_BACKLOG_LOW	128
 
 static struct workqueue_struct *seg6_mig_wq;
 
@@ -123,15 +132,52 @@ static bool seg6_mig_enqueue(struct seg6_mig_inst *inst,
 	return true;
 }
 
-/* Can packets to @daddr over @dst leave without waiting for NDP? */
-static bool seg6_mig_neigh_ready(struct dst_entry *dst,
-				 const struct in6_addr *daddr)
+enum seg6_mig_neigh {
+	SEG6_MIG_NEIGH_READY,	/* valid, nothing of ours queued in it */
+	SEG6_MIG_NEIGH_PROBE,	/* no resolution running: one packet starts it */
+	SEG6_MIG_NEIGH_WAIT,	/* resolving, or sending what it held */
+};
+
+/*
+ * May packets to @daddr over @dst leave now? Not while the neighbour layer
+ * resolves the address or drains the packets it held meanwhile: a packet
+ * sent then would overtake those.
+ */
+static enum seg6_mig_neigh seg6_mig_neigh(struct dst_entry *dst,
+					  const struct in6_addr *daddr)
 {
 	const struct in6_addr *nh = rt6_nexthop((struct rt6_info *)dst, daddr);
 	struct neighbour *n;
+	u8 state;
 
 	n = __ipv6_neigh_lookup_noref(dst_dev(dst), nh);
-	return n && (READ_ONCE(n->nud_state) & NUD_VALID);
+	if (!n)
+		return SEG6_MIG_NEIGH_PROBE;
+	state = READ_ONCE(n->nud_state);
+	if (state & NUD_VALID)
+		return skb_queue_empty_lockless(&n->arp_queue) ?
+		       SEG6_MIG_NEIGH_READY : SEG6_MIG_NEIGH_WAIT;
+	return state & NUD_INCOMPLETE ? SEG6_MIG_NEIGH_WAIT :
+					SEG6_MIG_NEIGH_PROBE;
+}
+
+/*
+ * A veth hands what the release sends to this CPU's backlog, which its
+ * softirq drains; when that runs late (ksoftirqd), wait for it rather than
+ * overflow it. The release work is bound to its CPU (per-CPU workqueue).
+ */
+static void seg6_mig_backlog_wait(void)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		struct softnet_data *sd = raw_cpu_ptr(&softnet_data);
+
+		if (skb_queue_len_lockless(&sd->input_pkt_queue) <
+		    SEG6_MIG_BACKLOG_LOW)
+			return;
+		usleep_range(500, 1000);
+	}
 }
 
 /* Move up to @n packets from the head of @v's queue to @to. */
@@ -145,22 +191,19 @@ static void seg6_mig_take(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 }
 
 /*
- * Deliver @v's queue over @dst (reference taken), oldest first, in batches
- * the receiving side can absorb (a veth takes netdev_max_backlog packets
- * per CPU before the softirq runs). The caller set v->flushing and does
- * not hold the lock; BH is disabled.
- *
- * From the release work (@work), BH is enabled between batches, so the
- * batches drain, and the whole queue goes. From the packet path, one batch
- * goes and the work is kicked for the rest. Either way, if the VM's
+ * Deliver @v's queue over @dst (reference taken), oldest first, from the
+ * release work, in batches the receiving side can absorb: a veth takes
+ * netdev_max_backlog packets per CPU before its softirq runs, so BH is
+ * enabled between batches and the backlog is let drain. If the VM's
  * neighbour entry is not valid, one packet goes to start its resolution
- * and the rest stays queued (v->neigh_wait = @stamp) until it is.
+ * and the rest stays queued (v->neigh_wait = @stamp) until it is. The
+ * caller set v->flushing and does not hold the lock; BH is disabled.
  */
 static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
-			   struct dst_entry *dst, int stamp, bool work)
+			   struct dst_entry *dst, int stamp)
 {
-	bool probed = false, sent = false, more = false;
 	struct sk_buff_head list;
+	bool probed = false;
 	struct sk_buff *skb;
 	unsigned int n;
 
@@ -168,29 +211,33 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 	spin_lock(&inst->lock);
 	while (!skb_queue_empty(&v->skbs)) {
 		n = SEG6_MIG_FLUSH_BATCH;
-		if (!seg6_mig_neigh_ready(dst, &v->addr)) {
-			if (probed) {
-				v->neigh_wait = stamp;
+		switch (seg6_mig_neigh(dst, &v->addr)) {
+		case SEG6_MIG_NEIGH_READY:
+			break;
+		case SEG6_MIG_NEIGH_PROBE:
+			if (!probed) {
+				probed = true;
+				n = 1;
 				break;
 			}
-			probed = true;
-			n = 1;
-		} else if (sent && !work) {
-			more = true;
+			fallthrough;
+		case SEG6_MIG_NEIGH_WAIT:
+			v->neigh_wait = stamp;
+			n = 0;
 			break;
 		}
+		if (!n)
+			break;
 		seg6_mig_take(inst, v, n, &list);
 		spin_unlock(&inst->lock);
 
 		seg6_mig_count(inst, SEG6_MIG_STAT_FLUSHED, skb_queue_len(&list));
 		while ((skb = __skb_dequeue(&list)))
 			seg6_mig_deliver(skb, dst_clone(dst));
-		sent = true;
-		if (work) {
-			local_bh_enable();
-			cond_resched();
-			local_bh_disable();
-		}
+		local_bh_enable();
+		seg6_mig_backlog_wait();
+		cond_resched();
+		local_bh_disable();
 
 		spin_lock(&inst->lock);
 	}
@@ -199,8 +246,6 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 	seg6_mig_vip_put(inst, v);
 	spin_unlock(&inst->lock);
 	dst_release(dst);
-	if (more)
-		seg6_mig_kick(inst);
 }
 
 /* End.BFW input, after seg6_mig_parse(). */
@@ -249,20 +294,14 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		return 0;
 	}
 	seg6_mig_count(inst, SEG6_MIG_STAT_BUFFERED, 1);
-
-	if (dst && !v->flushing) {
-		/* Present, with older packets queued: deliver them first. */
-		v->flushing = true;
-		inst->nflushing++;
-		spin_unlock(&inst->lock);
-		seg6_mig_flush(inst, v, dst, seq, false);
-		return 0;
-	}
 	spin_unlock(&inst->lock);
 
 	if (dst) {
-		/* Another CPU flushes v and delivers this packet too. */
+		/* Present, with older packets queued: the release work delivers
+		 * them, then this one (it may be doing so already).
+		 */
 		dst_release(dst);
+		seg6_mig_kick(inst);
 		return 0;
 	}
 	smp_mb(); /* enqueue before re-reading release_seq */
@@ -325,7 +364,7 @@ restart:
 		v->flushing = true;
 		inst->nflushing++;
 		spin_unlock(&inst->lock);
-		seg6_mig_flush(inst, v, dst, stamp, true);
+		seg6_mig_flush(inst, v, dst, stamp);
 		spin_lock(&inst->lock);
 		goto restart;
 	}

@@ -121,6 +121,11 @@ topo_dump() {
 		n_host $h ip -br link
 	done
 	[[ -n $NS_GW ]] && { echo "--- gw"; n_gw ip -6 route show; }
+	local f
+	for f in "$TRAFFIC_DIR"/recv.[0-9]*; do
+		[[ -e $f && $f != *.pid ]] && echo "--- receiver ${f##*.}: $(cat "$f")"
+	done
+	[[ -n $NS_VM ]] && { echo "--- vm"; n_vm grep -E '^Udp6' /proc/net/snmp6; }
 	return 0
 }
 
