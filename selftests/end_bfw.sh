@@ -157,7 +157,7 @@ test_purge() {
 	send_udp $PORT 20 2000
 	busywait 20000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
 	n_s2 ip -6 route del $S2_BFW/128
-	add_bfw count
+	add_bfw count hold 10000
 	vm_attach 2
 	ping_vm || fail "$mode: the VM is not reachable on s2"
 	recv_stop $PORT
