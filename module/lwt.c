@@ -103,7 +103,6 @@ static const struct nla_policy seg6_mig_policy[SEG6_MIG_ATTR_MAX + 1] = {
 struct seg6_mig_cfg {
 	u32 table;
 	bool count;
-	bool params;
 	u32 limit_pkts;
 	u32 limit_bytes;
 	u32 hold_ms;
@@ -189,7 +188,6 @@ static int seg6_mig_parse_attrs(const struct seg6_mig_action_desc *desc,
 			err = seg6_mig_parse_params(desc, nla, cfg, extack);
 			if (err)
 				return err;
-			cfg->params = true;
 			break;
 		default:
 			NL_SET_ERR_MSG_ATTR(extack, nla,
@@ -242,7 +240,6 @@ static int seg6_mig_build_state(const struct seg6_mig_action_desc *desc,
 	slwt->action = desc->action;
 	slwt->table = cfg.table;
 	slwt->count = cfg.count;
-	slwt->params = cfg.params;
 	slwt->inst = inst;
 
 	newts->type = LWTUNNEL_ENCAP_SEG6_LOCAL;

@@ -28,7 +28,6 @@ struct seg6_mig_net {
 	struct list_head insts;		/* End.BFW instances */
 	struct notifier_block fib_nb;
 	bool fib_nb_registered;
-	struct net *net;
 };
 
 static unsigned int seg6_mig_net_id __read_mostly;
@@ -61,7 +60,7 @@ static void seg6_mig_net_kick_all(struct seg6_mig_net *pn)
 
 	spin_lock_bh(&seg6_mig_net_lock);
 	list_for_each_entry(inst, &pn->insts, node)
-		seg6_mig_bfw_kick(inst);
+		seg6_mig_kick(inst);
 	spin_unlock_bh(&seg6_mig_net_lock);
 }
 
@@ -134,7 +133,6 @@ static int __net_init seg6_mig_net_init(struct net *net)
 	int err;
 
 	INIT_LIST_HEAD(&pn->insts);
-	pn->net = net;
 	pn->fib_nb.notifier_call = seg6_mig_fib_event;
 	/* Without route events, queues still leave on netdev events and on
 	 * the next packet: do not fail the namespace for it.

@@ -49,7 +49,8 @@
 
 static struct workqueue_struct *seg6_mig_wq;
 
-static void seg6_mig_kick(struct seg6_mig_inst *inst)
+/* Have the release work look at @inst's queues (any context). */
+void seg6_mig_kick(struct seg6_mig_inst *inst)
 {
 	queue_work(seg6_mig_wq, &inst->release);
 }
@@ -429,11 +430,6 @@ void seg6_mig_bfw_purge_dev(struct seg6_mig_inst *inst,
 
 	seg6_mig_free_list(inst, &purged, SEG6_MIG_STAT_PURGED,
 			   SEG6_MIG_DROP_PURGED);
-}
-
-void seg6_mig_bfw_kick(struct seg6_mig_inst *inst)
-{
-	seg6_mig_kick(inst);
 }
 
 /* Stop queueing, wait for the timer and the release work, free the queue.

@@ -76,7 +76,6 @@ struct seg6_mig_lwt {
 	u32 action;	/* first, like struct seg6_local_lwt: see lwt.c */
 	u32 table;	/* as configured; 0: not given (main) */
 	bool count;	/* SEG6_LOCAL_COUNTERS given */
-	bool params;	/* SEG6_LOCAL_MIG given */
 	struct seg6_mig_inst *inst;
 };
 
@@ -128,7 +127,7 @@ struct seg6_mig_inst *seg6_mig_inst_new(struct net *net, u32 action,
 void seg6_mig_inst_put(struct seg6_mig_inst *inst);
 int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		       const struct seg6_mig_pkt *pkt);
-void seg6_mig_bfw_kick(struct seg6_mig_inst *inst);
+void seg6_mig_kick(struct seg6_mig_inst *inst);
 void seg6_mig_bfw_purge_dev(struct seg6_mig_inst *inst,
 			    const struct net_device *dev);
 void seg6_mig_bfw_stop(struct seg6_mig_inst *inst);
