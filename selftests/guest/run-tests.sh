@@ -6,7 +6,10 @@
 # results to $S6M_RUN, which the host reads as they come. Powers the guest
 # off at the end, also when this script fails.
 #
-# plan: one test a line, "NAME<TAB>TIMEOUT<TAB>DIR<TAB>COMMAND..."
+# plan: one test a line,
+#   "NAME<TAB>TIMEOUT<TAB>FAILING-CASES<TAB>WHY<TAB>DIR<TAB>COMMAND..."
+# where FAILING-CASES and WHY are "-" unless the test is an expected
+# failure on this kernel (selftests/expected-failures).
 
 set -u
 
@@ -55,7 +58,15 @@ insmod "$SEG6_MIG_KO" 2> "$run/logs/insmod.log" ||
 	load_error="insmod seg6_mig.ko failed: $(tail -n 1 "$run/logs/insmod.log")"
 
 i=0
-while IFS=$'\t' read -r name limit dir cmd; do
+# An expected failure: it failed, and each of its "[FAIL]" lines is one of
+# the known failing cases.
+failed_as_expected() {
+	local log=$1 cases=$2 fails
+	fails=$(grep -E '\[ *FAIL *\]' "$log") || return 1
+	! grep -vqE "$cases" <<< "$fails"
+}
+
+while IFS=$'\t' read -r name limit xf_cases xf_why dir cmd; do
 	i=$((i + 1))
 	log=$run/logs/$name.log
 	if [[ -n $load_error ]]; then
@@ -73,13 +84,17 @@ while IFS=$'\t' read -r name limit dir cmd; do
 	if [[ -n $splat ]]; then
 		while read -r l; do say "# $l"; done <<< "$splat"
 		say "not ok $i $name # kernel warning"
+	elif ((rc == 124 || rc == 137)); then
+		say "not ok $i $name # TIMEOUT after ${limit}s"
+	elif [[ $xf_cases != - ]] && ((rc == 0)); then
+		say "not ok $i $name # passed, but listed as an expected failure: $xf_why"
+	elif [[ $xf_cases != - ]] && ((rc != 4)) && failed_as_expected "$log" "$xf_cases"; then
+		say "ok $i $name # XFAIL $xf_why"
 	elif ((rc == 0)); then
 		say "ok $i $name"
 	elif ((rc == 4)); then
 		why=$(grep -ioE 'skip(ped)?\b.*' "$log" | tail -n 1)
 		say "ok $i $name # SKIP ${why:-exit 4}"
-	elif ((rc == 124 || rc == 137)); then
-		say "not ok $i $name # TIMEOUT after ${limit}s"
 	else
 		tail -n 5 "$log" | while read -r l; do say "#   $l"; done
 		say "not ok $i $name # exit $rc"
