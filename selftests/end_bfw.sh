@@ -11,7 +11,8 @@
 #  - over the packet limit and over the byte limit: overflow;
 #  - held longer than hold: expired, and not delivered later;
 #  - queue freed with the ingress device, the route, the namespace:
-#    purged, nothing delivered later (no warning: the runner checks).
+#    purged, each queued skb freed by the module as purged (the kfree_skb
+#    tracepoint), nothing delivered later (no warning: the runner checks).
 set -eu
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
@@ -137,6 +138,16 @@ test_expiry() {
 	topo_cleanup
 }
 
+frees_are() { (($(frees_count) == $1)); }
+
+# frees_purged WHAT N: N skbs freed by the module since frees_start, every
+# one of them as purged.
+frees_purged() {
+	busywait 20000 frees_are "$2" || fail "$1: $(frees_count) skbs freed, want $2"
+	assert_eq "$1: freed as purged" "$2" "$(frees_count "$(purge_reason)")"
+	frees_stop
+}
+
 test_purge() {
 	local mode=$1
 	# The ingress device goes: its packets are purged, the route (on
@@ -146,17 +157,23 @@ test_purge() {
 		count hold 10000 dev s2-gw
 	send_udp $PORT 20 2000
 	busywait 20000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
+	frees_start
 	n_s2 ip link del s2-s1	# s1's End.FWP sends them over this link
 	assert_eq "$mode: purged with the device" 20 "$(stat purged)"
 	assert_eq "$mode: qlen after purge" 0 "$(stat qlen)"
+	frees_purged "$mode: device deleted" 20
 	topo_cleanup
 
-	# The route goes, then the namespace, each with a full queue.
+	# The route goes, then the namespace, each with a full queue: no
+	# counter survives them, the skbs freed by the module show the queue
+	# went back.
 	setup_migrating "$mode"
 	recv_start $PORT -w 30000 -t 30000
 	send_udp $PORT 20 2000
 	busywait 20000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
+	frees_start
 	n_s2 ip -6 route del $S2_BFW/128
+	frees_purged "$mode: route deleted" 20
 	add_bfw count hold 10000
 	vm_attach 2
 	ping_vm || fail "$mode: the VM is not reachable on s2"
@@ -166,8 +183,10 @@ test_purge() {
 	vm_pause 2
 	send_udp $PORT 20 2000
 	busywait 20000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
+	frees_start
 	ip netns del "$NS_S2"
 	NS_S2=
+	frees_purged "$mode: namespace deleted" 20
 	topo_cleanup
 }
 

@@ -59,3 +59,44 @@ kmsg_mark() {
 kmsg_since_mark() {
 	dmesg | sed -n "/$kmsg_tag\$/,\$p" | tail -n +2
 }
+
+# The skbs seg6_mig.ko frees, by drop reason: the skb:kfree_skb tracepoint,
+# filtered on a caller inside the module's text. Evidence that a queue's
+# memory went back where no counter survives (route or namespace deleted).
+TRACEFS=/sys/kernel/tracing
+frees_inst=$TRACEFS/instances/seg6_mig_selftests
+
+frees_start() {
+	local range
+	[[ -d $TRACEFS/instances ]] || mount -t tracefs tracefs $TRACEFS
+	# [first seg6_mig text symbol, the next symbol after its last one)
+	range=$(sort /proc/kallsyms | awk '
+		$2 ~ /^[tT]$/ && $4 == "[seg6_mig]" { if (!lo) lo = $1; last = NR; next }
+		last && NR > last { print lo, $1; exit }')
+	[[ -n $range ]] || fail "seg6_mig's text is not in /proc/kallsyms"
+	rmdir "$frees_inst" 2>/dev/null || true
+	mkdir "$frees_inst"
+	set -- $range
+	echo "location >= 0x$1 && location < 0x$2" \
+		> "$frees_inst/events/skb/kfree_skb/filter"
+	echo 1 > "$frees_inst/events/skb/kfree_skb/enable"
+}
+
+# frees_count [REASON]: skbs freed since frees_start (with that reason).
+frees_count() {
+	grep -c "kfree_skb:.*reason: ${1:-}" "$frees_inst/trace" || true
+}
+
+frees_stop() {
+	echo 0 > "$frees_inst/events/skb/kfree_skb/enable"
+	rmdir "$frees_inst"
+}
+
+# The drop reason seg6_mig gives purged packets on this kernel.
+purge_reason() {
+	if grep -q QUEUE_PURGE "$TRACEFS/events/skb/kfree_skb/format"; then
+		echo QUEUE_PURGE
+	else
+		echo NOT_SPECIFIED
+	fi
+}
