@@ -25,6 +25,50 @@
  * belong to the action, or a value out of range, is refused with an extack
  * message.
  *
+ * Generic netlink family SEG6_MIG_GENL_NAME ("seg6_mig"), version 1, per
+ * network namespace. Attributes are SEG6_MIG_A_*; every request is
+ * validated strictly. Commands:
+ *
+ *   SEG6_MIG_CMD_GET (dump) -> one message per End.FWP/End.BFW route:
+ *     SEG6_MIG_A_SID        binary  struct in6_addr: the route's prefix
+ *     SEG6_MIG_A_SID_LEN    u8      its length
+ *     SEG6_MIG_A_ACTION     u32     SEG6_MIG_ACTION_*
+ *     SEG6_MIG_A_IFINDEX    u32     the route's device
+ *     SEG6_MIG_A_TABLE      u32     table of the VIP lookups (0: main)
+ *     SEG6_MIG_A_BUF_PKTS   u32     End.BFW: limits, as on the route
+ *     SEG6_MIG_A_BUF_BYTES  u32
+ *     SEG6_MIG_A_HOLD_MS    u32
+ *     SEG6_MIG_A_QBYTES     u32     End.BFW: truesize queued now
+ *     SEG6_MIG_A_STATS      nest    SEG6_MIG_STAT_* (u64), the action's set
+ *     SEG6_MIG_A_VIPS       nest    End.BFW: one SEG6_MIG_A_VIP nest per
+ *                                   VIP with packets queued:
+ *       SEG6_MIG_VIP_ADDR   binary  struct in6_addr
+ *       SEG6_MIG_VIP_PKTS   u32     packets queued
+ *       SEG6_MIG_VIP_AGE_US u32     age of the oldest, microseconds
+ *     An instance whose VIPs do not fit in one message continues in the
+ *     next one, with the same SID and no other attribute but SEG6_MIG_A_VIPS.
+ *
+ *   SEG6_MIG_CMD_RELEASE (do, CAP_NET_ADMIN): SEG6_MIG_A_SID, SEG6_MIG_A_VIP
+ *     Deliver what the End.BFW route SID holds for VIP as soon as the VIP
+ *     has a usable route (its port's carrier and operational state are
+ *     not waited for: the caller knows the VM runs). The reply carries
+ *     SEG6_MIG_A_SID, SEG6_MIG_A_VIP and SEG6_MIG_A_PKTS (packets queued).
+ *   SEG6_MIG_CMD_PURGE (do, CAP_NET_ADMIN): SEG6_MIG_A_SID, SEG6_MIG_A_VIP
+ *     Drop what End.BFW SID holds for VIP (counted as purged). The reply
+ *     carries SEG6_MIG_A_SID, SEG6_MIG_A_VIP, SEG6_MIG_A_PKTS (dropped).
+ *
+ * Events, on multicast group SEG6_MIG_GENL_MCGRP ("events"), sent only
+ * when the namespace has listeners. Each carries SEG6_MIG_A_SID:
+ *   SEG6_MIG_CMD_ARRIVED   a VIP's queue was delivered: SEG6_MIG_A_VIP,
+ *                          SEG6_MIG_A_PKTS (released), SEG6_MIG_A_WAIT_US
+ *                          (longest time one of them was held)
+ *   SEG6_MIG_CMD_OVERFLOW  packets dropped over the limits: SEG6_MIG_A_PKTS
+ *                          (since the previous overflow event; at most ten
+ *                          events a second per route)
+ *   SEG6_MIG_CMD_EXPIRED   SEG6_MIG_A_VIP, SEG6_MIG_A_PKTS (held too long)
+ *   SEG6_MIG_CMD_PURGED    SEG6_MIG_A_VIP, SEG6_MIG_A_PKTS (route, device,
+ *                          namespace gone, or SEG6_MIG_CMD_PURGE)
+ *
  * Numbering: upstream allocates seg6local action numbers and attribute
  * types sequentially from 1 (16 actions, 11 attributes in Linux 6.12).
  * The values below sit far from that sequence, so that the kernel and this
@@ -91,5 +135,57 @@ enum {
 };
 
 #define SEG6_MIG_STAT_MAX (__SEG6_MIG_STAT_MAX - 1)
+
+#define SEG6_MIG_GENL_NAME		"seg6_mig"
+#define SEG6_MIG_GENL_VERSION		1
+#define SEG6_MIG_GENL_MCGRP		"events"
+
+enum {
+	SEG6_MIG_CMD_UNSPEC,
+	SEG6_MIG_CMD_GET,
+	SEG6_MIG_CMD_RELEASE,
+	SEG6_MIG_CMD_PURGE,
+	SEG6_MIG_CMD_ARRIVED,
+	SEG6_MIG_CMD_OVERFLOW,
+	SEG6_MIG_CMD_EXPIRED,
+	SEG6_MIG_CMD_PURGED,
+	__SEG6_MIG_CMD_MAX,
+};
+
+#define SEG6_MIG_CMD_MAX (__SEG6_MIG_CMD_MAX - 1)
+
+enum {
+	SEG6_MIG_A_UNSPEC,
+	SEG6_MIG_A_PAD,
+	SEG6_MIG_A_SID,			/* binary: struct in6_addr */
+	SEG6_MIG_A_SID_LEN,		/* u8 */
+	SEG6_MIG_A_ACTION,		/* u32 */
+	SEG6_MIG_A_IFINDEX,		/* u32 */
+	SEG6_MIG_A_TABLE,		/* u32 */
+	SEG6_MIG_A_BUF_PKTS,		/* u32 */
+	SEG6_MIG_A_BUF_BYTES,		/* u32 */
+	SEG6_MIG_A_HOLD_MS,		/* u32 */
+	SEG6_MIG_A_QBYTES,		/* u32 */
+	SEG6_MIG_A_STATS,		/* nest: SEG6_MIG_STAT_* */
+	SEG6_MIG_A_VIPS,		/* nest: SEG6_MIG_A_VIP... */
+	SEG6_MIG_A_VIP,			/* binary: struct in6_addr; in
+					 * SEG6_MIG_A_VIPS: nest, SEG6_MIG_VIP_*
+					 */
+	SEG6_MIG_A_PKTS,		/* u32 */
+	SEG6_MIG_A_WAIT_US,		/* u32 */
+	__SEG6_MIG_A_MAX,
+};
+
+#define SEG6_MIG_A_MAX (__SEG6_MIG_A_MAX - 1)
+
+enum {
+	SEG6_MIG_VIP_UNSPEC,
+	SEG6_MIG_VIP_ADDR,		/* binary: struct in6_addr */
+	SEG6_MIG_VIP_PKTS,		/* u32 */
+	SEG6_MIG_VIP_AGE_US,		/* u32 */
+	__SEG6_MIG_VIP_MAX,
+};
+
+#define SEG6_MIG_VIP_MAX (__SEG6_MIG_VIP_MAX - 1)
 
 #endif /* _UAPI_LINUX_SEG6_MIG_H */
