@@ -164,7 +164,7 @@ run_kernel() {
 	mkdir -p "$run"
 	: > "$run/ktap"
 	build_module "$rel" || { echo "build failed" > "$run/error"; return; }
-	make_initramfs "$rel"
+	make_initramfs "$rel" || { echo "initramfs failed" > "$run/error"; return; }
 	while IFS=$'\t' read -r name dir cmd; do
 		selected "$name" || continue
 		xf=$(xfail_of "$rel" "$name")
@@ -202,6 +202,10 @@ report() {
 	got=$((pass + skip + xfail + fail))
 	if [[ -f $run/error ]]; then
 		echo "# $rel: $(cat "$run/error"); see $run/console.log"
+		fail=$((fail + 1))
+	fi
+	if ((planned == 0)); then
+		echo "# $rel: no test was planned: the run failed before the guest booted"
 		fail=$((fail + 1))
 	fi
 	if ((got < planned)); then
