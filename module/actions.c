@@ -35,16 +35,49 @@ static void seg6_mig_count_rx(struct seg6_mig_inst *inst, unsigned int len)
 	u64_stats_update_end_irqrestore(&s->syncp, flags);
 }
 
+/* Counters summed over the CPUs, with the queue gauges. */
+void seg6_mig_stats_sum(struct seg6_mig_inst *inst, u64 *cnt,
+			u64 *packets, u64 *bytes)
+{
+	int cpu, i;
+
+	memset(cnt, 0, sizeof(u64) * __SEG6_MIG_STAT_MAX);
+	*packets = 0;
+	*bytes = 0;
+	for_each_possible_cpu(cpu) {
+		struct seg6_mig_pcpu_stats *s = per_cpu_ptr(inst->stats, cpu);
+		u64 c[__SEG6_MIG_STAT_MAX], p, b;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			for (i = 0; i < __SEG6_MIG_STAT_MAX; i++)
+				c[i] = u64_stats_read(&s->cnt[i]);
+			p = u64_stats_read(&s->packets);
+			b = u64_stats_read(&s->bytes);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+
+		for (i = 0; i < __SEG6_MIG_STAT_MAX; i++)
+			cnt[i] += c[i];
+		*packets += p;
+		*bytes += b;
+	}
+	cnt[SEG6_MIG_STAT_QLEN] = READ_ONCE(inst->qlen);
+	cnt[SEG6_MIG_STAT_QLEN_MAX] = READ_ONCE(inst->qlen_max);
+}
+
 /*
  * present(v): the route for @vip in @table is a usable, directly connected
  * route out of a port other than the packet's ingress, and that port is up,
  * running, with carrier and operationally up. Returns the route, held, or
- * NULL when the VIP is absent. Caller holds rcu_read_lock (or BH off).
+ * NULL when the VIP is absent. @forced (the VIP was released from user
+ * space, which knows the VM runs) waives carrier and operational state.
+ * Caller holds rcu_read_lock (or BH off).
  */
 struct dst_entry *seg6_mig_present(struct net *net, u32 table,
 				   const struct sk_buff *skb,
 				   const struct in6_addr *vip,
-				   const struct in6_addr *saddr)
+				   const struct in6_addr *saddr, bool forced)
 {
 	struct fib6_table *t;
 	struct net_device *dev;
@@ -66,7 +99,7 @@ struct dst_entry *seg6_mig_present(struct net *net, u32 table,
 	    (rt->rt6i_flags & (RTF_REJECT | RTF_GATEWAY | RTF_LOCAL)) ||
 	    (dev->flags & IFF_LOOPBACK) || dev == skb->dev ||
 	    !(dev->flags & IFF_UP) || !netif_running(dev) ||
-	    !netif_carrier_ok(dev) || !netif_oper_up(dev)) {
+	    (!forced && (!netif_carrier_ok(dev) || !netif_oper_up(dev)))) {
 		dst_release(&rt->dst);
 		return NULL;
 	}
@@ -138,7 +171,7 @@ static int seg6_mig_fwp_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	struct dst_entry *dst;
 
 	dst = seg6_mig_present(inst->net, inst->table, skb, &pkt->vip,
-			       &pkt->saddr);
+			       &pkt->saddr, false);
 	if (dst) {
 		if (seg6_mig_decap(skb, pkt)) {
 			dst_release(dst);

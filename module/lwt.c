@@ -33,6 +33,7 @@
 #include <linux/netfilter.h>
 #include <linux/rtnetlink.h>
 #include <linux/seg6_local.h>
+#include <net/ip6_fib.h>
 #include <net/lwtunnel.h>
 #include <net/netlink.h>
 
@@ -200,11 +201,15 @@ static int seg6_mig_parse_attrs(const struct seg6_mig_action_desc *desc,
 
 static int seg6_mig_build_state(const struct seg6_mig_action_desc *desc,
 				struct net *net, struct nlattr *encap,
-				unsigned int family,
+				unsigned int family, const void *cfg,
 				struct lwtunnel_state **ts,
 				struct netlink_ext_ack *extack)
 {
-	struct seg6_mig_cfg cfg = {
+	/* For IPv6 routes the kernel passes its fib6_config (as ila_lwt.c
+	 * relies on): the route's prefix is the SID the family reports.
+	 */
+	const struct fib6_config *rcfg = cfg;
+	struct seg6_mig_cfg mcfg = {
 		.limit_pkts = SEG6_MIG_BUF_PKTS_DEFAULT,
 		.limit_bytes = SEG6_MIG_BUF_BYTES_DEFAULT,
 		.hold_ms = SEG6_MIG_HOLD_MS_DEFAULT,
@@ -218,64 +223,38 @@ static int seg6_mig_build_state(const struct seg6_mig_action_desc *desc,
 		NL_SET_ERR_MSG(extack, "End.FWP and End.BFW are IPv6 routes");
 		return -EINVAL;
 	}
-	err = seg6_mig_parse_attrs(desc, encap, &cfg, extack);
+	err = seg6_mig_parse_attrs(desc, encap, &mcfg, extack);
 	if (err)
 		return err;
 
 	newts = lwtunnel_state_alloc(sizeof(*slwt));
 	if (!newts)
 		return -ENOMEM;
-	inst = seg6_mig_inst_new(net, desc->action, cfg.table);
+	inst = seg6_mig_inst_new(net, desc->action, mcfg.table);
 	if (!inst) {
 		kfree(newts);
 		return -ENOMEM;
 	}
-	inst->limit_pkts = cfg.limit_pkts;
-	inst->limit_bytes = cfg.limit_bytes;
-	inst->hold_ms = cfg.hold_ms;
-	if (desc->buffers)
-		seg6_mig_net_add(inst);
+	inst->limit_pkts = mcfg.limit_pkts;
+	inst->limit_bytes = mcfg.limit_bytes;
+	inst->hold_ms = mcfg.hold_ms;
+	if (rcfg) {
+		inst->sid = rcfg->fc_dst;
+		inst->sid_len = rcfg->fc_dst_len;
+		inst->ifindex = rcfg->fc_ifindex;
+	}
+	seg6_mig_net_add(inst);
 
 	slwt = seg6_mig_lwt(newts);
 	slwt->action = desc->action;
-	slwt->table = cfg.table;
-	slwt->count = cfg.count;
+	slwt->table = mcfg.table;
+	slwt->count = mcfg.count;
 	slwt->inst = inst;
 
 	newts->type = LWTUNNEL_ENCAP_SEG6_LOCAL;
 	newts->flags = LWTUNNEL_STATE_INPUT_REDIRECT;
 	*ts = newts;
 	return 0;
-}
-
-static void seg6_mig_stats_sum(struct seg6_mig_inst *inst, u64 *cnt,
-			       u64 *packets, u64 *bytes)
-{
-	int cpu, i;
-
-	memset(cnt, 0, sizeof(u64) * __SEG6_MIG_STAT_MAX);
-	*packets = 0;
-	*bytes = 0;
-	for_each_possible_cpu(cpu) {
-		struct seg6_mig_pcpu_stats *s = per_cpu_ptr(inst->stats, cpu);
-		u64 c[__SEG6_MIG_STAT_MAX], p, b;
-		unsigned int start;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			for (i = 0; i < __SEG6_MIG_STAT_MAX; i++)
-				c[i] = u64_stats_read(&s->cnt[i]);
-			p = u64_stats_read(&s->packets);
-			b = u64_stats_read(&s->bytes);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-
-		for (i = 0; i < __SEG6_MIG_STAT_MAX; i++)
-			cnt[i] += c[i];
-		*packets += p;
-		*bytes += b;
-	}
-	cnt[SEG6_MIG_STAT_QLEN] = READ_ONCE(inst->qlen);
-	cnt[SEG6_MIG_STAT_QLEN_MAX] = READ_ONCE(inst->qlen_max);
 }
 
 /* Mirrors seg6_mig_get_encap_size() attribute for attribute. */
@@ -397,7 +376,7 @@ static int seg6_mig_ops_build_state(struct net *net, struct nlattr *encap,
 	if (nla && nla_len(nla) == sizeof(u32))
 		desc = seg6_mig_desc(nla_get_u32(nla));
 	if (desc)
-		return seg6_mig_build_state(desc, net, encap, family, ts,
+		return seg6_mig_build_state(desc, net, encap, family, cfg, ts,
 					    extack);
 
 	nla = nla_find_nested(encap, SEG6_LOCAL_MIG);

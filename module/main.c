@@ -24,6 +24,9 @@ static int __init seg6_mig_init(void)
 	err = seg6_mig_netns_init();
 	if (err)
 		goto err_netns;
+	err = seg6_mig_genl_init();
+	if (err)
+		goto err_genl;
 	err = seg6_mig_lwt_init();
 	if (err)
 		goto err_lwt;
@@ -32,6 +35,8 @@ static int __init seg6_mig_init(void)
 	return 0;
 
 err_lwt:
+	seg6_mig_genl_exit();
+err_genl:
 	seg6_mig_netns_exit();
 err_netns:
 	seg6_mig_queue_exit();
@@ -42,6 +47,7 @@ err_queue:
 static void __exit seg6_mig_exit(void)
 {
 	seg6_mig_lwt_exit();
+	seg6_mig_genl_exit();
 	seg6_mig_netns_exit();
 	seg6_mig_queue_exit();
 	pr_info("version " SEG6_MIG_VERSION " unloaded\n");

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-namespace state: the End.BFW instances of each namespace, and the
- * events that release or purge their queues.
+ * Per-namespace state: the End.FWP/End.BFW instances of each namespace,
+ * the events that release or purge End.BFW queues, and the walks of the
+ * generic netlink family.
  *
  *   NETDEV_UP, NETDEV_CHANGE (carrier, operstate), NETDEV_REGISTER (also a
  *   device moved into the namespace), an IPv6 route added or replaced:
@@ -11,7 +12,8 @@
  *   NETDEV_UNREGISTER: purge the packets that came in through the device.
  *
  * seg6_mig_net_lock protects every namespace's list. It nests outside
- * seg6_mig_inst.lock and is taken with BH disabled.
+ * seg6_mig_inst.lock and is taken with BH disabled. An instance stays on
+ * the list until its teardown, so holding the lock keeps it alive.
  */
 
 #include <linux/netdevice.h>
@@ -25,7 +27,7 @@
 #include "seg6_mig.h"
 
 struct seg6_mig_net {
-	struct list_head insts;		/* End.BFW instances */
+	struct list_head insts;		/* End.FWP and End.BFW instances */
 	struct notifier_block fib_nb;
 	bool fib_nb_registered;
 };
@@ -60,8 +62,68 @@ static void seg6_mig_net_kick_all(struct seg6_mig_net *pn)
 
 	spin_lock_bh(&seg6_mig_net_lock);
 	list_for_each_entry(inst, &pn->insts, node)
-		seg6_mig_kick(inst);
+		if (inst->action == SEG6_MIG_ACTION_END_BFW)
+			seg6_mig_kick(inst);
 	spin_unlock_bh(&seg6_mig_net_lock);
+}
+
+/*
+ * Dump the namespace's instances into @skb from pos[0] (instances done) and
+ * pos[1] (VIPs of the next one done) on, with @fill, which returns
+ * -EMSGSIZE when @skb is full. Instances whose route is gone are skipped.
+ */
+int seg6_mig_net_dump(struct net *net, struct sk_buff *skb,
+		      int (*fill)(struct sk_buff *skb, struct seg6_mig_inst *inst,
+				  unsigned long *skip, void *arg),
+		      unsigned long *pos, void *arg)
+{
+	struct seg6_mig_net *pn = seg6_mig_pernet(net);
+	struct seg6_mig_inst *inst;
+	unsigned long i = 0;
+	int err = 0;
+
+	spin_lock_bh(&seg6_mig_net_lock);
+	list_for_each_entry(inst, &pn->insts, node) {
+		if (READ_ONCE(inst->gone) || i++ < pos[0])
+			continue;
+		err = fill(skb, inst, &pos[1], arg);
+		if (err)
+			break;
+		pos[0]++;
+		pos[1] = 0;
+	}
+	spin_unlock_bh(&seg6_mig_net_lock);
+	return err;
+}
+
+/*
+ * Apply @fn to the End.BFW instances of the namespace whose SID is @sid,
+ * adding up its results in *@sum. -ENOENT: no instance has that SID;
+ * -EOPNOTSUPP: only End.FWP ones.
+ */
+int seg6_mig_net_for_sid(struct net *net, const struct in6_addr *sid,
+			 unsigned int (*fn)(struct seg6_mig_inst *inst,
+					    const struct in6_addr *vip),
+			 const struct in6_addr *vip, unsigned int *sum)
+{
+	struct seg6_mig_net *pn = seg6_mig_pernet(net);
+	struct seg6_mig_inst *inst;
+	int err = -ENOENT;
+
+	spin_lock_bh(&seg6_mig_net_lock);
+	list_for_each_entry(inst, &pn->insts, node) {
+		if (READ_ONCE(inst->gone) || !ipv6_addr_equal(&inst->sid, sid))
+			continue;
+		if (inst->action != SEG6_MIG_ACTION_END_BFW) {
+			if (err == -ENOENT)
+				err = -EOPNOTSUPP;
+			continue;
+		}
+		*sum += fn(inst, vip);
+		err = 0;
+	}
+	spin_unlock_bh(&seg6_mig_net_lock);
+	return err;
 }
 
 static int seg6_mig_netdev_event(struct notifier_block *nb,
@@ -80,7 +142,8 @@ static int seg6_mig_netdev_event(struct notifier_block *nb,
 	case NETDEV_UNREGISTER:
 		spin_lock_bh(&seg6_mig_net_lock);
 		list_for_each_entry(inst, &pn->insts, node)
-			seg6_mig_bfw_purge_dev(inst, dev);
+			if (inst->action == SEG6_MIG_ACTION_END_BFW)
+				seg6_mig_bfw_purge(inst, dev, NULL);
 		spin_unlock_bh(&seg6_mig_net_lock);
 		break;
 	}
@@ -162,6 +225,7 @@ static void __net_exit seg6_mig_net_exit(struct net *net)
 	list_for_each_entry_safe(inst, tmp, &pn->insts, node) {
 		spin_lock(&inst->lock);
 		inst->dead = true;
+		WRITE_ONCE(inst->quiet, true);
 		spin_unlock(&inst->lock);
 		list_del_init(&inst->node);
 	}

@@ -181,14 +181,21 @@ static void seg6_mig_backlog_wait(void)
 	}
 }
 
-/* Move up to @n packets from the head of @v's queue to @to. */
+/* Move up to @n packets from the head of @v's queue to @to, for delivery:
+ * they count in v's next "arrived" event.
+ */
 static void seg6_mig_take(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 			  unsigned int n, struct sk_buff_head *to)
 {
+	u64 now = ktime_get_ns();
 	struct sk_buff *skb;
 
-	while (n-- && (skb = skb_peek(&v->skbs)))
+	while (n-- && (skb = skb_peek(&v->skbs))) {
+		v->wait_max_ns = max(v->wait_max_ns,
+				     now - SEG6_MIG_CB(skb)->enqueued_ns);
+		v->released++;
 		seg6_mig_unlink(inst, v, skb, to);
+	}
 }
 
 /*
@@ -205,8 +212,11 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 {
 	struct sk_buff_head list;
 	bool probed = false;
+	struct in6_addr addr;
 	struct sk_buff *skb;
+	u32 released = 0;
 	unsigned int n;
+	u64 wait_ns = 0;
 
 	__skb_queue_head_init(&list);
 	spin_lock(&inst->lock);
@@ -242,11 +252,60 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 
 		spin_lock(&inst->lock);
 	}
+	/* All delivered (not left for NDP): the VIP has arrived. */
+	if (skb_queue_empty(&v->skbs) && v->released) {
+		addr = v->addr;
+		released = v->released;
+		wait_ns = v->wait_max_ns;
+		v->released = 0;
+		v->wait_max_ns = 0;
+	}
 	v->flushing = false;
 	inst->nflushing--;
 	seg6_mig_vip_put(inst, v);
 	spin_unlock(&inst->lock);
 	dst_release(dst);
+	if (released)
+		seg6_mig_event_vip(inst, SEG6_MIG_CMD_ARRIVED, &addr, released,
+				   wait_ns);
+}
+
+/*
+ * Overflow events: at most one per SEG6_MIG_OVERFLOW_EVENT_GAP per route,
+ * each with the drops since the previous one, sent from the workqueue.
+ */
+#define SEG6_MIG_OVERFLOW_EVENT_GAP	(HZ / 10)
+
+static void seg6_mig_overflow_note(struct seg6_mig_inst *inst)
+{
+	unsigned long next;
+
+	if (!seg6_mig_events_wanted(inst->net))
+		return;
+	atomic_inc(&inst->overflow_unsent);
+	next = READ_ONCE(inst->overflow_sent) + SEG6_MIG_OVERFLOW_EVENT_GAP;
+	queue_delayed_work(seg6_mig_wq, &inst->overflow_event,
+			   time_after(next, jiffies) ? next - jiffies : 0);
+}
+
+static void seg6_mig_overflow_work(struct work_struct *work)
+{
+	struct seg6_mig_inst *inst = container_of(to_delayed_work(work),
+						  struct seg6_mig_inst,
+						  overflow_event);
+	unsigned int n;
+	bool dead;
+
+	spin_lock_bh(&inst->lock);
+	dead = inst->dead;
+	spin_unlock_bh(&inst->lock);
+	n = atomic_xchg(&inst->overflow_unsent, 0);
+	if (dead || !n)
+		return;
+	WRITE_ONCE(inst->overflow_sent, jiffies);
+	local_bh_disable();
+	seg6_mig_event_overflow(inst, n);
+	local_bh_enable();
 }
 
 /* End.BFW input, after seg6_mig_parse(). */
@@ -256,10 +315,11 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	int seq = atomic_read(&inst->release_seq);
 	struct seg6_mig_vip *v;
 	struct dst_entry *dst;
+	bool forced;
 
 	smp_rmb(); /* release_seq before the presence lookup */
 	dst = seg6_mig_present(inst->net, inst->table, skb, &pkt->vip,
-			       &pkt->saddr);
+			       &pkt->saddr, false);
 
 	if (seg6_mig_decap(skb, pkt)) {
 		dst_release(dst);
@@ -292,14 +352,17 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		dst_release(dst);
 		seg6_mig_count(inst, SEG6_MIG_STAT_OVERFLOW, 1);
 		kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
+		seg6_mig_overflow_note(inst);
 		return 0;
 	}
 	seg6_mig_count(inst, SEG6_MIG_STAT_BUFFERED, 1);
+	forced = v->forced;
 	spin_unlock(&inst->lock);
 
-	if (dst) {
-		/* Present, with older packets queued: the release work delivers
-		 * them, then this one (it may be doing so already).
+	if (dst || forced) {
+		/* Present (or released), with older packets queued: the
+		 * release work delivers them, then this one (it may be doing
+		 * so already).
 		 */
 		dst_release(dst);
 		seg6_mig_kick(inst);
@@ -359,7 +422,7 @@ restart:
 			continue;
 		head = skb_peek(&v->skbs);
 		dst = seg6_mig_present(inst->net, inst->table, head, &v->addr,
-				       &ipv6_hdr(head)->saddr);
+				       &ipv6_hdr(head)->saddr, v->forced);
 		if (!dst)
 			continue;
 		v->flushing = true;
@@ -388,6 +451,8 @@ static void seg6_mig_expiry(struct timer_list *t)
 	__skb_queue_head_init(&expired);
 	spin_lock(&inst->lock);
 	hash_for_each_safe(inst->vips, bkt, tmp, v, node) {
+		u32 n = 0;
+
 		while ((skb = skb_peek(&v->skbs))) {
 			u64 due = SEG6_MIG_CB(skb)->enqueued_ns + hold_ns;
 
@@ -396,7 +461,11 @@ static void seg6_mig_expiry(struct timer_list *t)
 				break;
 			}
 			seg6_mig_unlink(inst, v, skb, &expired);
+			n++;
 		}
+		if (n)
+			seg6_mig_event_vip(inst, SEG6_MIG_CMD_EXPIRED, &v->addr,
+					   n, 0);
 		seg6_mig_vip_put(inst, v);
 	}
 	if (next != U64_MAX && !inst->dead)
@@ -408,28 +477,110 @@ static void seg6_mig_expiry(struct timer_list *t)
 			   SKB_DROP_REASON_NOT_SPECIFIED);
 }
 
-/* Drop queued packets that came in through @dev (NULL: all of them). */
-void seg6_mig_bfw_purge_dev(struct seg6_mig_inst *inst,
-			    const struct net_device *dev)
+/*
+ * Drop queued packets that came in through @dev, for @vip (NULL: any), as
+ * purged. Returns how many.
+ */
+unsigned int seg6_mig_bfw_purge(struct seg6_mig_inst *inst,
+				const struct net_device *dev,
+				const struct in6_addr *vip)
 {
 	struct sk_buff_head purged;
 	struct seg6_mig_vip *v;
 	struct sk_buff *skb, *next;
 	struct hlist_node *tmp;
+	unsigned int total;
 	int bkt;
 
 	__skb_queue_head_init(&purged);
 	spin_lock_bh(&inst->lock);
 	hash_for_each_safe(inst->vips, bkt, tmp, v, node) {
-		skb_queue_walk_safe(&v->skbs, skb, next)
-			if (!dev || skb->dev == dev)
-				seg6_mig_unlink(inst, v, skb, &purged);
+		u32 n = 0;
+
+		if (vip && !ipv6_addr_equal(&v->addr, vip))
+			continue;
+		skb_queue_walk_safe(&v->skbs, skb, next) {
+			if (dev && skb->dev != dev)
+				continue;
+			seg6_mig_unlink(inst, v, skb, &purged);
+			n++;
+		}
+		if (n)
+			seg6_mig_event_vip(inst, SEG6_MIG_CMD_PURGED, &v->addr,
+					   n, 0);
 		seg6_mig_vip_put(inst, v);
 	}
 	spin_unlock_bh(&inst->lock);
 
+	total = skb_queue_len(&purged);
 	seg6_mig_free_list(inst, &purged, SEG6_MIG_STAT_PURGED,
 			   SEG6_MIG_DROP_PURGED);
+	return total;
+}
+
+/*
+ * SEG6_MIG_CMD_RELEASE: deliver @vip's queue once its route is usable,
+ * whatever its port's carrier says. Returns the packets queued for it.
+ */
+unsigned int seg6_mig_bfw_release(struct seg6_mig_inst *inst,
+				  const struct in6_addr *vip)
+{
+	struct seg6_mig_vip *v;
+	unsigned int n = 0;
+
+	spin_lock_bh(&inst->lock);
+	v = seg6_mig_vip_find(inst, vip);
+	if (v) {
+		v->forced = true;
+		n = skb_queue_len(&v->skbs);
+	}
+	spin_unlock_bh(&inst->lock);
+	if (n)
+		seg6_mig_kick(inst);
+	return n;
+}
+
+/*
+ * The VIPs with packets queued, as SEG6_MIG_A_VIPS, from the *@skip-th on;
+ * *@skip counts those put. -EMSGSIZE: @skb is full.
+ */
+int seg6_mig_fill_vips(struct sk_buff *skb, struct seg6_mig_inst *inst,
+		       unsigned long *skip)
+{
+	u64 now = ktime_get_ns();
+	struct nlattr *vips, *nest;
+	struct seg6_mig_vip *v;
+	unsigned long i = 0;
+	int bkt, err = 0;
+	u64 age;
+
+	vips = nla_nest_start(skb, SEG6_MIG_A_VIPS);
+	if (!vips)
+		return -EMSGSIZE;
+	spin_lock_bh(&inst->lock);
+	hash_for_each(inst->vips, bkt, v, node) {
+		if (skb_queue_empty(&v->skbs) || i++ < *skip)
+			continue;
+		age = now - SEG6_MIG_CB(skb_peek(&v->skbs))->enqueued_ns;
+		nest = nla_nest_start(skb, SEG6_MIG_A_VIP);
+		if (!nest ||
+		    nla_put_in6_addr(skb, SEG6_MIG_VIP_ADDR, &v->addr) ||
+		    nla_put_u32(skb, SEG6_MIG_VIP_PKTS,
+				skb_queue_len(&v->skbs)) ||
+		    nla_put_u32(skb, SEG6_MIG_VIP_AGE_US,
+				min_t(u64, div_u64(age, NSEC_PER_USEC),
+				      U32_MAX))) {
+			if (nest)
+				nla_nest_cancel(skb, nest);
+			err = -EMSGSIZE;
+			break;
+		}
+		nla_nest_end(skb, nest);
+		(*skip)++;
+	}
+	spin_unlock_bh(&inst->lock);
+	nla_nest_end(skb, vips);
+	return err;
 }
 
 /* Stop queueing, wait for the timer and the release work, free the queue.
@@ -442,7 +593,8 @@ void seg6_mig_bfw_stop(struct seg6_mig_inst *inst)
 	spin_unlock_bh(&inst->lock);
 	timer_shutdown_sync(&inst->expiry);
 	cancel_work_sync(&inst->release);
-	seg6_mig_bfw_purge_dev(inst, NULL);
+	cancel_delayed_work_sync(&inst->overflow_event);
+	seg6_mig_bfw_purge(inst, NULL, NULL);
 }
 
 static void seg6_mig_inst_teardown(struct work_struct *work)
@@ -450,10 +602,9 @@ static void seg6_mig_inst_teardown(struct work_struct *work)
 	struct seg6_mig_inst *inst = container_of(work, struct seg6_mig_inst,
 						  teardown);
 
-	if (inst->action == SEG6_MIG_ACTION_END_BFW) {
-		seg6_mig_net_del(inst);
+	seg6_mig_net_del(inst);
+	if (inst->action == SEG6_MIG_ACTION_END_BFW)
 		seg6_mig_bfw_stop(inst);
-	}
 	free_percpu(inst->stats);
 	kfree(inst);
 	/* The module's exit waits for this work (destroy_workqueue). */
@@ -477,6 +628,7 @@ struct seg6_mig_inst *seg6_mig_inst_new(struct net *net, u32 action, u32 table)
 	inst->net = net;
 	INIT_WORK(&inst->teardown, seg6_mig_inst_teardown);
 	INIT_WORK(&inst->release, seg6_mig_release_work);
+	INIT_DELAYED_WORK(&inst->overflow_event, seg6_mig_overflow_work);
 	INIT_LIST_HEAD(&inst->node);
 	timer_setup(&inst->expiry, seg6_mig_expiry, 0);
 	spin_lock_init(&inst->lock);
@@ -488,6 +640,7 @@ struct seg6_mig_inst *seg6_mig_inst_new(struct net *net, u32 action, u32 table)
 /* From the route's destroy_state, in any context. */
 void seg6_mig_inst_put(struct seg6_mig_inst *inst)
 {
+	WRITE_ONCE(inst->gone, true);	/* no longer reported */
 	queue_work(seg6_mig_wq, &inst->teardown);
 }
 

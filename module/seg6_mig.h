@@ -8,6 +8,7 @@
  *   actions.c  End.FWP and End.BFW, presence of a VIP, delivery, counters
  *   queue.c    End.BFW's per-route buffer
  *   netns.c    per-namespace state, netdev and FIB events
+ *   genl.c     generic netlink family seg6_mig: dump, release, purge, events
  */
 #ifndef _SEG6_MIG_H
 #define _SEG6_MIG_H
@@ -37,7 +38,10 @@ struct seg6_mig_vip {
 	struct in6_addr addr;
 	struct sk_buff_head skbs;	/* its lock unused: seg6_mig_inst.lock */
 	bool flushing;			/* a CPU is delivering them */
+	bool forced;			/* released by SEG6_MIG_CMD_RELEASE */
 	int neigh_wait;			/* release run that left them for NDP */
+	u32 released;			/* delivered since the queue began */
+	u64 wait_max_ns;		/* longest wait among those */
 };
 
 /*
@@ -49,18 +53,25 @@ struct seg6_mig_vip {
 struct seg6_mig_inst {
 	u32 action;
 	u32 table;			/* FIB table of the VIPs */
+	struct in6_addr sid;		/* the route's prefix */
+	u8 sid_len;
+	int ifindex;			/* the route's device */
 	struct net *net;		/* not counted: the route lives in it */
 	struct seg6_mig_pcpu_stats __percpu *stats;
+	struct list_head node;		/* seg6_mig_net.insts, under its lock */
+	bool gone;			/* its route was deleted */
 	struct work_struct teardown;
 
 	/* End.BFW only. */
 	u32 limit_pkts;
 	u32 limit_bytes;
 	u32 hold_ms;
-	struct list_head node;		/* seg6_mig_net.insts, under its lock */
 	struct work_struct release;
 	struct timer_list expiry;
 	atomic_t release_seq;		/* see seg6_mig_bfw_input() */
+	atomic_t overflow_unsent;	/* drops not yet in an event */
+	unsigned long overflow_sent;	/* jiffies of the last such event */
+	struct delayed_work overflow_event;
 
 	spinlock_t lock;		/* protects all below */
 	DECLARE_HASHTABLE(vips, 6);
@@ -69,6 +80,7 @@ struct seg6_mig_inst {
 	u32 qlen_max;			/* high-water mark of qlen */
 	u32 nflushing;			/* VIPs with flushing set */
 	bool dead;			/* no more queueing: being torn down */
+	bool quiet;			/* its namespace is going: no events */
 };
 
 /* lwtunnel_state.data of an End.FWP/End.BFW route. */
@@ -113,11 +125,13 @@ int seg6_mig_decap(struct sk_buff *skb, const struct seg6_mig_pkt *pkt);
 int seg6_mig_advance(struct sk_buff *skb, const struct seg6_mig_pkt *pkt);
 
 /* actions.c */
+void seg6_mig_stats_sum(struct seg6_mig_inst *inst, u64 *cnt, u64 *packets,
+			u64 *bytes);
 int seg6_mig_input(struct sk_buff *skb, struct seg6_mig_lwt *slwt);
 struct dst_entry *seg6_mig_present(struct net *net, u32 table,
 				   const struct sk_buff *skb,
 				   const struct in6_addr *vip,
-				   const struct in6_addr *saddr);
+				   const struct in6_addr *saddr, bool forced);
 int seg6_mig_deliver(struct sk_buff *skb, struct dst_entry *dst);
 void seg6_mig_count(struct seg6_mig_inst *inst, int stat, u64 n);
 
@@ -128,8 +142,13 @@ void seg6_mig_inst_put(struct seg6_mig_inst *inst);
 int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		       const struct seg6_mig_pkt *pkt);
 void seg6_mig_kick(struct seg6_mig_inst *inst);
-void seg6_mig_bfw_purge_dev(struct seg6_mig_inst *inst,
-			    const struct net_device *dev);
+unsigned int seg6_mig_bfw_purge(struct seg6_mig_inst *inst,
+				const struct net_device *dev,
+				const struct in6_addr *vip);
+unsigned int seg6_mig_bfw_release(struct seg6_mig_inst *inst,
+				  const struct in6_addr *vip);
+int seg6_mig_fill_vips(struct sk_buff *skb, struct seg6_mig_inst *inst,
+		       unsigned long *skip);
 void seg6_mig_bfw_stop(struct seg6_mig_inst *inst);
 void seg6_mig_queue_flush(void);
 int seg6_mig_queue_init(void);
@@ -138,7 +157,23 @@ void seg6_mig_queue_exit(void);
 /* netns.c */
 void seg6_mig_net_add(struct seg6_mig_inst *inst);
 void seg6_mig_net_del(struct seg6_mig_inst *inst);
+int seg6_mig_net_dump(struct net *net, struct sk_buff *skb,
+		      int (*fill)(struct sk_buff *skb, struct seg6_mig_inst *inst,
+				  unsigned long *skip, void *arg),
+		      unsigned long *pos, void *arg);
+int seg6_mig_net_for_sid(struct net *net, const struct in6_addr *sid,
+			 unsigned int (*fn)(struct seg6_mig_inst *inst,
+					    const struct in6_addr *vip),
+			 const struct in6_addr *vip, unsigned int *sum);
 int seg6_mig_netns_init(void);
 void seg6_mig_netns_exit(void);
+
+/* genl.c */
+bool seg6_mig_events_wanted(struct net *net);
+void seg6_mig_event_vip(struct seg6_mig_inst *inst, u8 cmd,
+			const struct in6_addr *vip, u32 pkts, u64 wait_ns);
+void seg6_mig_event_overflow(struct seg6_mig_inst *inst, u32 pkts);
+int seg6_mig_genl_init(void);
+void seg6_mig_genl_exit(void);
 
 #endif /* _SEG6_MIG_H */
