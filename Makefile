@@ -3,9 +3,9 @@
 #   make                 build seg6_mig.ko against KDIR (W=1)
 #   make C=1             ... and run sparse on it
 #   make checkpatch      checkpatch.pl --strict on module/ and uapi/
-#   make check           install what is needed, check style, test the test
-#                        runner, then run the whole suite in QEMU guests on
-#                        every supported kernel
+#   make check           install what is needed, check style, run the tools'
+#                        unit tests, test the test runner, then run the whole
+#                        suite in QEMU guests on every supported kernel
 #                          KVER=6.12 (or a full release): one kernel
 #                          T=name (or a shell pattern): one test
 #   make clean
@@ -34,6 +34,7 @@ checkpatch:
 check:
 	scripts/install-deps.sh
 	$(MAKE) checkpatch
+	$(MAKE) -C tools check
 	$(if $(KVER)$(T),,selftests/runner_selftest.sh)
 	selftests/vm.sh $(if $(KVER),-k $(KVER)) $(if $(T),-t '$(T)')
 

@@ -12,6 +12,8 @@ PACKAGES=(
 	kmod dpkg-dev xz-utils zstd cpio perl dwarves
 	# build iproute2 (`ip`) and the tools
 	pkg-config libmnl-dev libcap-dev libbpf-dev libdb-dev libselinux1-dev
+	# unit tests of the tools
+	libcmocka-dev
 	# run guests
 	qemu-system-x86 busybox-static
 	# used by the tests inside the guest (from the host's root filesystem)

@@ -103,6 +103,21 @@ static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_ERROR;
 }
 
+/* End of a dump; its payload is the dump's error, if any. */
+static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_talk *t = data;
+	int err = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err >= 0)
+		return MNL_CB_STOP;
+	t->err = err;
+	error_msg("%s: %s", t->what, strerror(-err));
+	return MNL_CB_ERROR;
+}
+
 static int nl_data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nl_talk *t = data;
@@ -113,7 +128,10 @@ static int nl_data_cb(const struct nlmsghdr *nlh, void *data)
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    const char *what)
 {
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = nl_error_cb };
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = nl_error_cb,
+		[NLMSG_DONE] = nl_done_cb,
+	};
 	struct nl_talk t = { .cb = cb, .data = data, .what = what };
 	unsigned int seq = nlh->nlmsg_seq;
 	int ret;

@@ -131,6 +131,7 @@ int main(int argc, char **argv)
 	int c;
 
 	/* '+': options end at the command, which has its own. */
+	opterr = 0;
 	while ((c = getopt(argc, argv, "+n:jsh")) != -1) {
 		switch (c) {
 		case 'n':
@@ -145,7 +146,9 @@ int main(int argc, char **argv)
 		case 'h':
 			return cmd_help(0, NULL);
 		default:
-			usage_error("unknown option");
+			if (optopt == 'n')
+				usage_error("option -n needs a network namespace");
+			usage_error("unknown option -%c", optopt);
 		}
 	}
 	argc -= optind;

@@ -1,21 +1,430 @@
 // SPDX-License-Identifier: GPL-2.0
-/* seg6mig show, release, purge: the generic netlink family seg6_mig. */
+/*
+ * seg6mig show, release, purge: requests to the generic netlink family
+ * seg6_mig. show collects the whole dump first (an instance may span
+ * several messages), then prints it as text or JSON.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include <linux/seg6_mig.h>
 
 #include "seg6mig.h"
 
+struct vip_info {
+	struct in6_addr addr;
+	uint32_t pkts;
+	uint32_t age_us;
+};
+
+struct inst_info {
+	struct in6_addr sid;
+	uint8_t sid_len;
+	uint32_t action;
+	uint32_t ifindex;
+	uint32_t table;
+	uint32_t buf_pkts, buf_bytes, hold_ms, qbytes;
+	uint64_t stats[SEG6_MIG_STAT_MAX + 1];
+	struct vip_info *vips;
+	unsigned int nvips;
+};
+
+struct dump {
+	struct inst_info *insts;
+	unsigned int n;
+};
+
+/* Counter names, in the order each action reports them. */
+static const struct stat_name {
+	int stat;
+	const char *name;
+} fwp_stats[] = {
+	{ SEG6_MIG_STAT_LOCAL, "local" },
+	{ SEG6_MIG_STAT_NEXT, "next" },
+	{ SEG6_MIG_STAT_ABSENT, "absent" },
+	{ SEG6_MIG_STAT_ERRORS, "errors" },
+}, bfw_stats[] = {
+	{ SEG6_MIG_STAT_DELIVERED, "delivered" },
+	{ SEG6_MIG_STAT_BUFFERED, "buffered" },
+	{ SEG6_MIG_STAT_FLUSHED, "flushed" },
+	{ SEG6_MIG_STAT_OVERFLOW, "overflow" },
+	{ SEG6_MIG_STAT_EXPIRED, "expired" },
+	{ SEG6_MIG_STAT_PURGED, "purged" },
+	{ SEG6_MIG_STAT_ERRORS, "errors" },
+	{ SEG6_MIG_STAT_QLEN, "qlen" },
+	{ SEG6_MIG_STAT_QLEN_MAX, "qlen_max" },
+};
+
+static const char *action_name(uint32_t action)
+{
+	switch (action) {
+	case SEG6_MIG_ACTION_END_FWP:
+		return "End.FWP";
+	case SEG6_MIG_ACTION_END_BFW:
+		return "End.BFW";
+	}
+	return "unknown";
+}
+
+static void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size);
+	if (!p) {
+		error_msg("out of memory");
+		exit(EXIT_KERNEL);
+	}
+	return p;
+}
+
+static int attr_in6(const struct nlattr *a, struct in6_addr *out)
+{
+	if (mnl_attr_get_payload_len(a) != sizeof(*out))
+		return -1;
+	memcpy(out, mnl_attr_get_payload(a), sizeof(*out));
+	return 0;
+}
+
+static uint32_t attr_u32(const struct nlattr *a)
+{
+	return mnl_attr_validate(a, MNL_TYPE_U32) ? 0 : mnl_attr_get_u32(a);
+}
+
+static void parse_vip(const struct nlattr *nest, struct inst_info *inst)
+{
+	struct vip_info *v;
+	const struct nlattr *a;
+
+	inst->vips = xrealloc(inst->vips, (inst->nvips + 1) * sizeof(*v));
+	v = &inst->vips[inst->nvips++];
+	memset(v, 0, sizeof(*v));
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case SEG6_MIG_VIP_ADDR:
+			attr_in6(a, &v->addr);
+			break;
+		case SEG6_MIG_VIP_PKTS:
+			v->pkts = attr_u32(a);
+			break;
+		case SEG6_MIG_VIP_AGE_US:
+			v->age_us = attr_u32(a);
+			break;
+		}
+	}
+}
+
+/* Has the message attribute @type? */
+static bool has_attr(const struct nlmsghdr *nlh, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
+		if (mnl_attr_get_type(a) == type)
+			return true;
+	return false;
+}
+
+static int show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump *d = data;
+	struct inst_info *inst;
+	const struct nlattr *a, *n;
+
+	/* A continuation (more VIPs of the last instance) has no action. */
+	if (d->n && !has_attr(nlh, SEG6_MIG_A_ACTION)) {
+		inst = &d->insts[d->n - 1];
+	} else {
+		d->insts = xrealloc(d->insts, (d->n + 1) * sizeof(*inst));
+		inst = &d->insts[d->n++];
+		memset(inst, 0, sizeof(*inst));
+	}
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		switch (mnl_attr_get_type(a)) {
+		case SEG6_MIG_A_SID:
+			attr_in6(a, &inst->sid);
+			break;
+		case SEG6_MIG_A_SID_LEN:
+			if (!mnl_attr_validate(a, MNL_TYPE_U8))
+				inst->sid_len = mnl_attr_get_u8(a);
+			break;
+		case SEG6_MIG_A_ACTION:
+			inst->action = attr_u32(a);
+			break;
+		case SEG6_MIG_A_IFINDEX:
+			inst->ifindex = attr_u32(a);
+			break;
+		case SEG6_MIG_A_TABLE:
+			inst->table = attr_u32(a);
+			break;
+		case SEG6_MIG_A_BUF_PKTS:
+			inst->buf_pkts = attr_u32(a);
+			break;
+		case SEG6_MIG_A_BUF_BYTES:
+			inst->buf_bytes = attr_u32(a);
+			break;
+		case SEG6_MIG_A_HOLD_MS:
+			inst->hold_ms = attr_u32(a);
+			break;
+		case SEG6_MIG_A_QBYTES:
+			inst->qbytes = attr_u32(a);
+			break;
+		case SEG6_MIG_A_STATS:
+			mnl_attr_for_each_nested(n, a)
+				if (mnl_attr_get_type(n) <= SEG6_MIG_STAT_MAX &&
+				    !mnl_attr_validate(n, MNL_TYPE_U64))
+					inst->stats[mnl_attr_get_type(n)] =
+						mnl_attr_get_u64(n);
+			break;
+		case SEG6_MIG_A_VIPS:
+			mnl_attr_for_each_nested(n, a)
+				if (mnl_attr_get_type(n) == SEG6_MIG_A_VIP)
+					parse_vip(n, inst);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+/* A genl request for the family in nl->buf. */
+static struct nlmsghdr *genl_req(struct nl *nl, uint16_t family, uint8_t cmd,
+				 uint16_t flags)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, family, NLM_F_REQUEST | flags);
+	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+
+	g->cmd = cmd;
+	g->version = SEG6_MIG_GENL_VERSION;
+	return nlh;
+}
+
+static const char *addr_str(const struct in6_addr *a, char *buf)
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static const char *table_str(uint32_t table, char *buf, size_t len)
+{
+	if (!table || table == 254)
+		return "main";
+	if (table == 255)
+		return "local";
+	snprintf(buf, len, "%u", table);
+	return buf;
+}
+
+static const char *dev_str(uint32_t ifindex, char *buf)
+{
+	if (!ifindex || !if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+	return buf;
+}
+
+/* The counters an instance's action reports. */
+static const struct stat_name *stats_of(const struct inst_info *inst,
+					unsigned int *n)
+{
+	if (inst->action == SEG6_MIG_ACTION_END_BFW) {
+		*n = sizeof(bfw_stats) / sizeof(bfw_stats[0]);
+		return bfw_stats;
+	}
+	*n = sizeof(fwp_stats) / sizeof(fwp_stats[0]);
+	return fwp_stats;
+}
+
+static void print_json(const struct dump *d)
+{
+	char a[INET6_ADDRSTRLEN], t[16], dev[IF_NAMESIZE];
+	const struct stat_name *st;
+	unsigned int i, j, nst;
+
+	jw_arr_open(NULL);
+	for (i = 0; i < d->n; i++) {
+		const struct inst_info *inst = &d->insts[i];
+		bool bfw = inst->action == SEG6_MIG_ACTION_END_BFW;
+
+		jw_obj_open(NULL);
+		jw_str("sid", addr_str(&inst->sid, a));
+		jw_u64("sid_len", inst->sid_len);
+		jw_str("action", action_name(inst->action));
+		jw_str("dev", dev_str(inst->ifindex, dev));
+		jw_str("table", table_str(inst->table, t, sizeof(t)));
+		if (bfw) {
+			jw_u64("buffer", inst->buf_pkts);
+			jw_u64("buffer_bytes", inst->buf_bytes);
+			jw_u64("hold_ms", inst->hold_ms);
+			jw_u64("qlen", inst->stats[SEG6_MIG_STAT_QLEN]);
+			jw_u64("qbytes", inst->qbytes);
+			jw_arr_open("vips");
+			for (j = 0; j < inst->nvips; j++) {
+				jw_obj_open(NULL);
+				jw_str("vip", addr_str(&inst->vips[j].addr, a));
+				jw_u64("packets", inst->vips[j].pkts);
+				jw_u64("age_us", inst->vips[j].age_us);
+				jw_obj_close();
+			}
+			jw_arr_close();
+		}
+		if (opts.stats) {
+			st = stats_of(inst, &nst);
+			jw_obj_open("stats");
+			for (j = 0; j < nst; j++)
+				jw_u64(st[j].name, inst->stats[st[j].stat]);
+			jw_obj_close();
+		}
+		jw_obj_close();
+	}
+	jw_arr_close();
+	jw_end();
+}
+
+static void print_text(const struct dump *d)
+{
+	char a[INET6_ADDRSTRLEN], t[16], dev[IF_NAMESIZE];
+	const struct stat_name *st;
+	unsigned int i, j, nst;
+
+	for (i = 0; i < d->n; i++) {
+		const struct inst_info *inst = &d->insts[i];
+		bool bfw = inst->action == SEG6_MIG_ACTION_END_BFW;
+
+		printf("%s %s/%u dev %s table %s", action_name(inst->action),
+		       addr_str(&inst->sid, a), inst->sid_len,
+		       dev_str(inst->ifindex, dev),
+		       table_str(inst->table, t, sizeof(t)));
+		if (bfw)
+			printf(" buffer %u buffer-bytes %u hold %u\n"
+			       "    queue %llu packets %u bytes",
+			       inst->buf_pkts, inst->buf_bytes, inst->hold_ms,
+			       (unsigned long long)inst->stats[SEG6_MIG_STAT_QLEN],
+			       inst->qbytes);
+		putchar('\n');
+		for (j = 0; j < inst->nvips; j++)
+			printf("    vip %s packets %u oldest %u.%03u ms\n",
+			       addr_str(&inst->vips[j].addr, a),
+			       inst->vips[j].pkts, inst->vips[j].age_us / 1000,
+			       inst->vips[j].age_us % 1000);
+		if (opts.stats) {
+			st = stats_of(inst, &nst);
+			fputs("   ", stdout);
+			for (j = 0; j < nst; j++)
+				printf(" %s %llu", st[j].name,
+				       (unsigned long long)inst->stats[st[j].stat]);
+			putchar('\n');
+		}
+	}
+	fflush(stdout);
+}
+
 int cmd_show(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	usage_error("show: not implemented yet");
+	struct dump d = { 0 };
+	struct nlmsghdr *nlh;
+	struct nl nl;
+	uint16_t family;
+	int err;
+
+	while (argc > 0) {
+		const char *arg = next_arg(&argc, &argv, "option");
+
+		if (!strcmp(arg, "-j"))
+			opts.json = true;
+		else if (!strcmp(arg, "-s"))
+			opts.stats = true;
+		else
+			usage_error("show: unknown argument \"%s\"", arg);
+	}
+
+	if (nl_open(&nl, NETLINK_GENERIC))
+		return EXIT_KERNEL;
+	err = genl_resolve(&nl, SEG6_MIG_GENL_NAME, &family, NULL, NULL);
+	if (!err) {
+		nlh = genl_req(&nl, family, SEG6_MIG_CMD_GET, NLM_F_DUMP);
+		err = nl_talk(&nl, nlh, show_cb, &d, "show");
+	}
+	nl_close(&nl);
+	if (err)
+		return EXIT_KERNEL;
+	if (opts.json)
+		print_json(&d);
+	else
+		print_text(&d);
+	return 0;
+}
+
+static int vip_reply_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
+		if (mnl_attr_get_type(a) == SEG6_MIG_A_PKTS)
+			*(uint32_t *)data = attr_u32(a);
+	return MNL_CB_OK;
+}
+
+/* release|purge VIP sid SID */
+static int vip_cmd(int argc, char **argv, uint8_t cmd, const char *name)
+{
+	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
+	struct in6_addr vip, sid;
+	struct nlmsghdr *nlh;
+	uint32_t pkts = 0;
+	const char *arg;
+	struct nl nl;
+	uint16_t family;
+	int err;
+
+	arg = next_arg(&argc, &argv, "VIP");
+	if (parse_in6(arg, "VIP", &vip))
+		exit(EXIT_USAGE);
+	arg = next_arg(&argc, &argv, "\"sid SID\"");
+	if (strcmp(arg, "sid"))
+		usage_error("%s: expected \"sid\", got \"%s\"", name, arg);
+	arg = next_arg(&argc, &argv, "SID");
+	if (parse_in6(arg, "SID", &sid))
+		exit(EXIT_USAGE);
+	if (argc)
+		usage_error("%s: unexpected argument \"%s\"", name, argv[0]);
+
+	if (nl_open(&nl, NETLINK_GENERIC))
+		return EXIT_KERNEL;
+	err = genl_resolve(&nl, SEG6_MIG_GENL_NAME, &family, NULL, NULL);
+	if (!err) {
+		nlh = genl_req(&nl, family, cmd, 0);
+		mnl_attr_put(nlh, SEG6_MIG_A_SID, sizeof(sid), &sid);
+		mnl_attr_put(nlh, SEG6_MIG_A_VIP, sizeof(vip), &vip);
+		err = nl_talk(&nl, nlh, vip_reply_cb, &pkts, name);
+	}
+	nl_close(&nl);
+	if (err)
+		return EXIT_KERNEL;
+
+	addr_str(&vip, a);
+	addr_str(&sid, s);
+	if (opts.json) {
+		jw_obj_open(NULL);
+		jw_str("vip", a);
+		jw_str("sid", s);
+		jw_u64(cmd == SEG6_MIG_CMD_RELEASE ? "released" : "purged", pkts);
+		jw_obj_close();
+		jw_end();
+	} else {
+		printf("%s sid %s: %u packets %s\n", a, s, pkts,
+		       cmd == SEG6_MIG_CMD_RELEASE ? "released" : "purged");
+	}
+	return 0;
 }
 
 int cmd_release(int argc, char **argv)
 {
-	return cmd_show(argc, argv);
+	return vip_cmd(argc, argv, SEG6_MIG_CMD_RELEASE, "release");
 }
 
 int cmd_purge(int argc, char **argv)
 {
-	return cmd_show(argc, argv);
+	return vip_cmd(argc, argv, SEG6_MIG_CMD_PURGE, "purge");
 }
