@@ -66,17 +66,23 @@ kmsg_since_mark() {
 TRACEFS=/sys/kernel/tracing
 frees_inst=$TRACEFS/instances/seg6_mig_selftests
 
-frees_start() {
-	local range
+frees_range=
+
+# The module's text, [first symbol, the next symbol after its last one):
+# reading /proc/kallsyms is slow under TCG, so once per test.
+frees_init() {
 	[[ -d $TRACEFS/instances ]] || mount -t tracefs tracefs $TRACEFS
-	# [first seg6_mig text symbol, the next symbol after its last one)
-	range=$(sort /proc/kallsyms | awk '
+	frees_range=$(sort /proc/kallsyms | awk '
 		$2 ~ /^[tT]$/ && $4 == "[seg6_mig]" { if (!lo) lo = $1; last = NR; next }
 		last && NR > last { print lo, $1; exit }')
-	[[ -n $range ]] || fail "seg6_mig's text is not in /proc/kallsyms"
+	[[ -n $frees_range ]] || fail "seg6_mig's text is not in /proc/kallsyms"
+}
+
+frees_start() {
+	[[ -n $frees_range ]] || frees_init
 	rmdir "$frees_inst" 2>/dev/null || true
 	mkdir "$frees_inst"
-	set -- $range
+	set -- $frees_range
 	echo "location >= 0x$1 && location < 0x$2" \
 		> "$frees_inst/events/skb/kfree_skb/filter"
 	echo 1 > "$frees_inst/events/skb/kfree_skb/enable"
