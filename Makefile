@@ -8,6 +8,7 @@
 #                        suite in QEMU guests on every supported kernel
 #                          KVER=6.12 (or a full release): one kernel
 #                          T=name (or a shell pattern): one test
+#   make install         install seg6mig and its man pages (PREFIX=/usr/local)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -22,6 +23,9 @@ module:
 		"make KDIR=\$$(ls -d $(CACHE)/kernels/*/build | tail -n 1)" \
 		"(fetched by make check or scripts/fetch-kernel.sh 6.12)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(if $(C),C=$(C)) modules
+
+install:
+	$(MAKE) -C tools install
 
 clean:
 	@test ! -d $(KDIR) || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -38,4 +42,4 @@ check:
 	$(if $(KVER)$(T),,selftests/runner_selftest.sh)
 	selftests/vm.sh $(if $(KVER),-k $(KVER)) $(if $(T),-t '$(T)')
 
-.PHONY: all module clean checkpatch check
+.PHONY: all module install clean checkpatch check

@@ -192,10 +192,9 @@ test_purge() {
 }
 
 for mode in inline encap; do
-	test_release_in_order $mode
-	test_two_cpus $mode
-	test_overflow $mode
-	test_expiry $mode
-	test_purge $mode
+	for t in release_in_order two_cpus overflow expiry purge; do
+		echo "# $mode: $t"
+		test_$t $mode
+	done
 	echo "ok: End.BFW, $mode mode"
 done

@@ -8,6 +8,7 @@
 #    reports them);
 #  - monitor -j: a VIP-arrived event with the VIP and packet count when the
 #    VM's port comes up (the delay is printed); purge and release events;
+#    overflow events (rate-limited) adding up to the counter; expiry;
 #  - release and purge of one VIP's queue, and their errors;
 #  - namespaces: each sees its own routes and events only;
 #  - permissions: release/purge need CAP_NET_ADMIN in the namespace's user
@@ -246,11 +247,46 @@ test_bad_requests() {
 	topo_cleanup
 }
 
+# monitor_sum NAME EVENT: packets in all EVENT events so far.
+monitor_sum() {
+	jq -s "[.[] | select(.event == \"$2\") | .packets] | add // 0" \
+		"$TRAFFIC_DIR/mon.$1"
+}
+monitor_sum_is() { [[ $(monitor_sum "$1" "$2") == "$3" ]]; }
+
+# Overflow events add up to the overflow counter, at most ten a second;
+# expired packets are reported per VIP.
+test_overflow_expiry_events() {
+	local n
+	topo_setup inline
+	add_fwp 1 count
+	add_bfw count buffer 10 hold 300
+	vm_pause 1
+	gw_migrate
+	monitor_start s2 "$NS_S2"
+	send_udp $PORT 30 2000
+	busywait 20000 stat_is overflow 20 || fail "overflow $(stat overflow), want 20"
+	busywait 20000 monitor_sum_is s2 overflow 20 ||
+		fail "overflow events report $(monitor_sum s2 overflow) packets, want 20"
+	n=$(jq -s '[.[] | select(.event == "overflow")] | length' "$TRAFFIC_DIR/mon.s2")
+	# The burst lasts ~15 ms: one event at once, the rest 100 ms later
+	# (a slow guest may stretch it over one more period).
+	((n >= 1 && n <= 3)) || fail "$n overflow events for one burst of 20 drops"
+	busywait 20000 monitor_sum_is s2 expired 10 ||
+		fail "expired events report $(monitor_sum s2 expired) packets, want 10"
+	assert_eq "expired event: vip" "$VIP" \
+		"$(jq -rs '[.[] | select(.event == "expired")][0].vip' "$TRAFFIC_DIR/mon.s2")"
+	assert_eq "expired counter" 10 "$(stat expired)"
+	topo_cleanup
+}
+
 errno_of() { /usr/bin/python3 -c "import errno; print(errno.$1)"; }
 
 test_show_and_arrival
 echo "ok: show, arrived event"
 test_release_purge
 echo "ok: release, purge, namespaces, permissions, errors"
+test_overflow_expiry_events
+echo "ok: overflow and expiry events"
 test_bad_requests
 echo "ok: bad requests, fuzz"

@@ -68,14 +68,16 @@ frees_inst=$TRACEFS/instances/seg6_mig_selftests
 
 frees_range=
 
-# The module's text, [first symbol, the next symbol after its last one):
-# reading /proc/kallsyms is slow under TCG, so once per test.
+# The module's .text: its address from sysfs, its size from the .ko (reading
+# /proc/kallsyms takes minutes under TCG).
 frees_init() {
+	local start size
 	[[ -d $TRACEFS/instances ]] || mount -t tracefs tracefs $TRACEFS
-	frees_range=$(sort /proc/kallsyms | awk '
-		$2 ~ /^[tT]$/ && $4 == "[seg6_mig]" { if (!lo) lo = $1; last = NR; next }
-		last && NR > last { print lo, $1; exit }')
-	[[ -n $frees_range ]] || fail "seg6_mig's text is not in /proc/kallsyms"
+	start=$(cat /sys/module/seg6_mig/sections/.text)
+	size=$(readelf -SW "$SEG6_MIG_KO" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == ".text") print $(i + 4) }')
+	[[ $start == 0x* && -n $size ]] || fail "no .text address/size for seg6_mig"
+	frees_range=$(printf '%s 0x%x' "$start" $((start + 0x$size)))
 }
 
 frees_start() {
@@ -83,7 +85,7 @@ frees_start() {
 	rmdir "$frees_inst" 2>/dev/null || true
 	mkdir "$frees_inst"
 	set -- $frees_range
-	echo "location >= 0x$1 && location < 0x$2" \
+	echo "location >= $1 && location < $2" \
 		> "$frees_inst/events/skb/kfree_skb/filter"
 	echo 1 > "$frees_inst/events/skb/kfree_skb/enable"
 }

@@ -85,6 +85,9 @@ while IFS=$'\t' read -r name limit xf_cases xf_why dir cmd; do
 		while read -r l; do say "# $l"; done <<< "$splat"
 		say "not ok $i $name # kernel warning"
 	elif ((rc == 124 || rc == 137)); then
+		# What was stuck: the processes left and the kernel's view.
+		ps -eo pid,stat,wchan:32,args >> "$log" 2>&1
+		echo w > /proc/sysrq-trigger
 		say "not ok $i $name # TIMEOUT after ${limit}s"
 	elif [[ $xf_cases != - ]] && ((rc == 0)); then
 		say "not ok $i $name # passed, but listed as an expected failure: $xf_why"
