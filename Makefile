@@ -27,8 +27,12 @@ module:
 install:
 	$(MAKE) -C tools install
 
+# Not Kbuild's clean: it deletes every *.ko and *.o below M, and .cache/
+# holds the guests' kernel modules and their builds.
 clean:
-	@test ! -d $(KDIR) || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -f *.ko *.mod *.mod.c *.o .*.o .*.cmd Module.symvers modules.order \
+		module/*.o module/.*.cmd
+	$(MAKE) -C tools clean
 
 checkpatch:
 	@rel=$$(scripts/fetch-kernel.sh $(CHECKPATCH_SERIES)) && \

@@ -150,12 +150,6 @@ static int seg6_mig_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static unsigned int seg6_mig_do_release(struct seg6_mig_inst *inst,
-					const struct in6_addr *vip)
-{
-	return seg6_mig_bfw_release(inst, vip);
-}
-
 static unsigned int seg6_mig_do_purge(struct seg6_mig_inst *inst,
 				      const struct in6_addr *vip)
 {
@@ -208,7 +202,7 @@ static int seg6_mig_vip_doit(struct genl_info *info,
 
 static int seg6_mig_release_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return seg6_mig_vip_doit(info, seg6_mig_do_release);
+	return seg6_mig_vip_doit(info, seg6_mig_bfw_release);
 }
 
 static int seg6_mig_purge_doit(struct sk_buff *skb, struct genl_info *info)
