@@ -103,6 +103,14 @@ static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_ERROR;
 }
 
+/* A dump's end: with a control array, libmnl no longer stops by itself. */
+static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_STOP;
+}
+
 static int nl_data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nl_talk *t = data;
@@ -113,7 +121,10 @@ static int nl_data_cb(const struct nlmsghdr *nlh, void *data)
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    const char *what)
 {
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = nl_error_cb };
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = nl_error_cb,
+		[NLMSG_DONE] = nl_done_cb,
+	};
 	struct nl_talk t = { .cb = cb, .data = data, .what = what };
 	unsigned int seq = nlh->nlmsg_seq;
 	int ret;
@@ -243,4 +254,13 @@ int netns_enter(const char *name)
 	}
 	close(fd);
 	return 0;
+}
+
+/*
+ * For callers that read their own acks (gw -batch sends many requests at
+ * once): the extack message of an NLMSG_ERROR message, or NULL.
+ */
+const char *nl_err_extack(const struct nlmsghdr *nlh)
+{
+	return nl_extack_msg(nlh);
 }
