@@ -184,7 +184,7 @@ int gw_resolve_dev(struct nl *nl, struct gw_route *rt, const char *where)
 
 	if (rt->ifindex)
 		return 0;
-	if (gw_route_get_oif(nl, &rt->segs[0], &rt->ifindex))
+	if (gw_route_get_oif(nl, &rt->segs[0], where, &rt->ifindex))
 		return -ENETUNREACH;
 	if (!rt->ifindex) {
 		inet_ntop(AF_INET6, &rt->segs[0], sid, sizeof(sid));

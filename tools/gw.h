@@ -74,7 +74,7 @@ int gw_dump(struct nl *nl, int family, uint32_t table,
 	    int (*fn)(const struct gw_route *rt, void *data), void *data);
 /* The route to @addr's device index, 0 if none (with a message). */
 int gw_route_get_oif(struct nl *nl, const struct in6_addr *addr,
-		     uint32_t *ifindex);
+		     const char *where, uint32_t *ifindex);
 bool gw_vip_eq(const struct gw_route *a, const struct gw_route *b);
 /* "2001:db8::10", "10.0.0.1": the VIP as text. */
 const char *gw_vip_str(const struct gw_route *rt, char *buf, size_t len);

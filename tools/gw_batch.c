@@ -14,6 +14,11 @@
  *     does not stop the others. Every refused line is reported with its
  *     number and the kernel's message; the exit status is then 1 and the
  *     summary says how many lines were applied. There is no rollback.
+ *     One exception: a line refused for lack of memory (ENOMEM, which the
+ *     kernel's seg6 encap gives for a moment after some thousand routes
+ *     in a row) is sent again after a short wait, up to about 8 s, unless
+ *     a later line for the same VIP and table was applied (sending it
+ *     again would undo that one).
  *
  * Only the last request of each sendmsg() asks for an ack: the kernel
  * answers a request without NLM_F_ACK only when it fails, so a chunk costs
@@ -25,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/netlink.h>
 
 #include "gw.h"
@@ -34,12 +40,16 @@
 #define GW_CHUNK_BYTES		(256 * 1024)
 #define GW_SNDBUF		(4 << 20)
 #define GW_RCVBUF		(16 << 20)	/* room for a chunk of errors */
-#define GW_BAD_LINES_SHOWN	20
+#define GW_RETRY_ROUNDS		40		/* ENOMEM: about 8 s in all */
+#define GW_RETRY_MAX_US		200000
 
 struct gw_line {
 	struct gw_change c;
 	unsigned int lineno;
 	char *text;
+	int err;		/* the kernel's answer: 0 or -errno */
+	char *extack;		/* its message, if it refused */
+	bool superseded;	/* ENOMEM, but a later line sets the VIP */
 };
 
 struct gw_batch {
@@ -102,6 +112,9 @@ static int gw_batch_add(struct gw_batch *b, char *s, unsigned int lineno)
 	} else {
 		l->lineno = lineno;
 		l->text = text;
+		l->err = 0;
+		l->extack = NULL;
+		l->superseded = false;
 		b->n++;
 		return 0;
 	}
@@ -192,14 +205,13 @@ static size_t gw_batch_chunk_bytes(int fd)
 }
 
 /*
- * Read the replies to lines [first, last] (sequence numbers base + index)
- * until the one to @last. Returns the number of refused lines, or -errno
- * when the replies could not be read.
+ * Read the replies to the lines idx[first..last] (sequence number base +
+ * position in idx) until the one to the last. Records each line's answer;
+ * returns -errno when the replies could not be read.
  */
-static int gw_batch_acks(struct nl *nl, struct gw_batch *b, uint32_t base,
-			 size_t first, size_t last)
+static int gw_batch_acks(struct nl *nl, struct gw_batch *b, const size_t *idx,
+			 uint32_t base, size_t first, size_t last)
 {
-	int refused = 0;
 	bool done = false;
 
 	while (!done) {
@@ -212,51 +224,41 @@ static int gw_batch_acks(struct nl *nl, struct gw_batch *b, uint32_t base,
 		for (nlh = (struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-			size_t idx = (uint32_t)(nlh->nlmsg_seq - base);
-			const struct gw_line *l;
+			size_t pos = (uint32_t)(nlh->nlmsg_seq - base);
+			struct gw_line *l;
 			const char *msg;
 
 			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    idx < first || idx > last)
+			    pos < first || pos > last)
 				continue;
-			if (idx == last)
+			if (pos == last)
 				done = true;
-			if (!e->error)
-				continue;
-			l = &b->lines[idx];
-			msg = nl_err_extack(nlh);
+			l = &b->lines[idx[pos]];
+			l->err = e->error;
+			free(l->extack);
+			l->extack = NULL;
+			msg = e->error ? nl_err_extack(nlh) : NULL;
 			if (msg && *msg)
-				error_msg("line %u: %s: %s (%s)", l->lineno,
-					  l->text, msg, strerror(-e->error));
-			else
-				error_msg("line %u: %s: %s", l->lineno, l->text,
-					  strerror(-e->error));
-			refused++;
+				l->extack = strdup(msg);
 		}
 	}
-	return refused;
+	return 0;
 }
 
-/* Send every line, chunk by chunk. Returns refused lines or -errno. */
-static int gw_batch_apply(struct nl *nl, struct gw_batch *b)
+/* Send the lines idx[0..n), in order, chunk by chunk. */
+static int gw_batch_send(struct nl *nl, struct gw_batch *b, const size_t *idx,
+			 size_t n, char *buf, size_t chunk)
 {
-	int fd = mnl_socket_get_fd(nl->sock);
 	uint32_t base = nl->seq + 1;
-	size_t chunk, start, k, len;
-	int refused = 0, ret;
-	char *buf;
+	size_t start, k, len;
+	int ret = 0;
 
-	gw_batch_bufs(fd);
-	chunk = gw_batch_chunk_bytes(fd);
-	buf = malloc(chunk);
-	if (!buf)
-		return -ENOMEM;
-	for (start = 0; start < b->n; start = k) {
+	for (start = 0; start < n; start = k) {
 		struct nlmsghdr *nlh = NULL;
 
-		for (k = start, len = 0; k < b->n && k - start < GW_CHUNK_MSGS &&
+		for (k = start, len = 0; k < n && k - start < GW_CHUNK_MSGS &&
 		     len + GW_MSG_MAX <= chunk; k++) {
-			const struct gw_change *c = &b->lines[k].c;
+			const struct gw_change *c = &b->lines[idx[k]].c;
 
 			nlh = gw_route_msg(buf + len, c, base + k,
 					   c->op == GW_SET ?
@@ -267,32 +269,151 @@ static int gw_batch_apply(struct nl *nl, struct gw_batch *b)
 		if (mnl_socket_sendto(nl->sock, buf, len) < 0) {
 			ret = -errno;
 			error_msg("gw -batch: sending lines %u-%u: %s",
-				  b->lines[start].lineno, b->lines[k - 1].lineno,
-				  strerror(-ret));
-			goto out;
+				  b->lines[idx[start]].lineno,
+				  b->lines[idx[k - 1]].lineno, strerror(-ret));
+			break;
 		}
-		ret = gw_batch_acks(nl, b, base, start, k - 1);
+		ret = gw_batch_acks(nl, b, idx, base, start, k - 1);
 		if (ret < 0) {
-			error_msg("gw -batch: reading the replies to lines %u-%u: %s; whether those lines were applied is unknown",
-				  b->lines[start].lineno, b->lines[k - 1].lineno,
-				  strerror(-ret));
-			goto out;
+			error_msg("gw -batch: reading the replies to lines %u-%u: %s; whether they were applied is unknown",
+				  b->lines[idx[start]].lineno,
+				  b->lines[idx[k - 1]].lineno, strerror(-ret));
+			break;
 		}
-		refused += ret;
 	}
-	ret = refused;
-out:
-	nl->seq = base + b->n;
+	nl->seq = base + n;
+	return ret;
+}
+
+static int gw_idx_cmp(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Order of (table, VIP, line): a VIP's lines next to each other. */
+static struct gw_batch *gw_sort_b;
+
+static int gw_key_cmp(const void *pa, const void *pb)
+{
+	const struct gw_line *a = &gw_sort_b->lines[*(const size_t *)pa];
+	const struct gw_line *b = &gw_sort_b->lines[*(const size_t *)pb];
+	int d;
+
+	if (a->c.rt.table != b->c.rt.table)
+		return a->c.rt.table < b->c.rt.table ? -1 : 1;
+	if (a->c.rt.family != b->c.rt.family)
+		return a->c.rt.family - b->c.rt.family;
+	d = memcmp(&a->c.rt.vip, &b->c.rt.vip, sizeof(a->c.rt.vip));
+	if (d)
+		return d;
+	return a->lineno < b->lineno ? -1 : a->lineno > b->lineno;
+}
+
+/*
+ * The lines to send again: refused with ENOMEM and not followed by a line
+ * for the same VIP that the kernel applied or that is sent again too
+ * (resending would then undo the later line). Returns how many, in @idx.
+ */
+static size_t gw_batch_retries(struct gw_batch *b, size_t *idx)
+{
+	size_t i, n = 0, m = 0;
+
+	for (i = 0; i < b->n; i++)
+		if (!b->lines[i].err || b->lines[i].err == -ENOMEM)
+			idx[n++] = i;
+	gw_sort_b = b;
+	qsort(idx, n, sizeof(*idx), gw_key_cmp);
+	for (i = 0; i < n; i++) {
+		struct gw_line *l = &b->lines[idx[i]];
+
+		if (l->err != -ENOMEM)
+			continue;
+		if (i + 1 < n && gw_vip_eq(&l->c.rt, &b->lines[idx[i + 1]].c.rt) &&
+		    l->c.rt.table == b->lines[idx[i + 1]].c.rt.table) {
+			l->superseded = true;
+			continue;
+		}
+		idx[m++] = idx[i];
+	}
+	/* Back to file order. */
+	gw_sort_b = NULL;
+	qsort(idx, m, sizeof(*idx), gw_idx_cmp);
+	return m;
+}
+
+/*
+ * Send every line; then, as long as some were refused for lack of memory
+ * (the kernel allocates each seg6 route's per-CPU dst cache with
+ * GFP_ATOMIC, which fails for a moment after a few thousand routes in a
+ * row), wait a little and send those again.
+ */
+static int gw_batch_apply(struct nl *nl, struct gw_batch *b)
+{
+	int fd = mnl_socket_get_fd(nl->sock);
+	unsigned int round, delay_us;
+	size_t chunk, i, n;
+	size_t *idx;
+	char *buf;
+	int ret;
+
+	gw_batch_bufs(fd);
+	chunk = gw_batch_chunk_bytes(fd);
+	buf = malloc(chunk);
+	idx = malloc(b->n * sizeof(*idx));
+	if (!buf || !idx) {
+		free(buf);
+		free(idx);
+		return -ENOMEM;
+	}
+	for (i = 0; i < b->n; i++)
+		idx[i] = i;
+	ret = gw_batch_send(nl, b, idx, b->n, buf, chunk);
+	for (round = 0; !ret && round < GW_RETRY_ROUNDS; round++) {
+		n = gw_batch_retries(b, idx);
+		if (!n)
+			break;
+		delay_us = round < 8 ? 1000u << round : GW_RETRY_MAX_US;
+		usleep(delay_us < GW_RETRY_MAX_US ? delay_us : GW_RETRY_MAX_US);
+		ret = gw_batch_send(nl, b, idx, n, buf, chunk);
+	}
+	free(idx);
 	free(buf);
 	return ret;
+}
+/* Every line the kernel refused, in file order; returns how many. */
+static size_t gw_batch_report(const struct gw_batch *b, size_t *superseded)
+{
+	size_t i, refused = 0;
+
+	*superseded = 0;
+	for (i = 0; i < b->n; i++) {
+		const struct gw_line *l = &b->lines[i];
+
+		if (!l->err)
+			continue;
+		if (l->superseded) {
+			(*superseded)++;
+			continue;
+		}
+		refused++;
+		if (l->extack)
+			error_msg("line %u: %s: %s (%s)", l->lineno, l->text,
+				  l->extack, strerror(-l->err));
+		else
+			error_msg("line %u: %s: %s", l->lineno, l->text,
+				  strerror(-l->err));
+	}
+	return refused;
 }
 
 int gw_batch(const char *file)
 {
+	size_t i, refused, superseded;
 	struct gw_batch b = { 0 };
-	int ret = 0, err;
+	int ret = 0;
 	struct nl nl;
-	size_t i;
 
 	if (gw_batch_read(&b, file)) {
 		ret = EXIT_USAGE;
@@ -310,20 +431,25 @@ int gw_batch(const char *file)
 	if (gw_batch_resolve(&nl, &b)) {
 		error_msg("gw -batch: nothing applied");
 		ret = EXIT_KERNEL;
+	} else if (gw_batch_apply(&nl, &b)) {
+		ret = EXIT_KERNEL;
 	} else {
-		err = gw_batch_apply(&nl, &b);
-		if (err < 0) {
-			ret = EXIT_KERNEL;
-		} else if (err > 0) {
-			error_msg("gw -batch: %zu of %zu line(s) applied, %d refused (above)",
-				  b.n - err, b.n, err);
+		refused = gw_batch_report(&b, &superseded);
+		if (superseded)
+			error_msg("gw -batch: %zu line(s) refused for lack of memory not sent again: a later line for the same VIP was applied",
+				  superseded);
+		if (refused) {
+			error_msg("gw -batch: %zu of %zu line(s) applied, %zu refused (above)",
+				  b.n - refused - superseded, b.n, refused);
 			ret = EXIT_KERNEL;
 		}
 	}
 	nl_close(&nl);
 out:
-	for (i = 0; i < b.n; i++)
+	for (i = 0; i < b.n; i++) {
 		free(b.lines[i].text);
+		free(b.lines[i].extack);
+	}
 	free(b.lines);
 	return ret;
 }

@@ -201,14 +201,14 @@ static int gw_oif_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 int gw_route_get_oif(struct nl *nl, const struct in6_addr *addr,
-		     uint32_t *ifindex)
+		     const char *where, uint32_t *ifindex)
 {
-	char what[INET6_ADDRSTRLEN + 32], sid[INET6_ADDRSTRLEN];
+	char what[INET6_ADDRSTRLEN + 64], sid[INET6_ADDRSTRLEN];
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 
 	inet_ntop(AF_INET6, addr, sid, sizeof(sid));
-	snprintf(what, sizeof(what), "the route to %s", sid);
+	snprintf(what, sizeof(what), "%.31sthe route to %s", where, sid);
 	nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_REQUEST);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_INET6;
