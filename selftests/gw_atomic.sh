@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every gateway change is one route replace: a packet to the VIP meets
+# the old route or the new one, never none. The VM stays on s1; the
+# gateway's VIP flips R(s1) -> M(s1,s2) -> R(s1) at least 1000 times
+# (seg6mig gw -batch files of 200 flips and single `gw set` commands, for
+# as long as the traffic lasts) while the client sends
+#  - a ping flood (ping -f): every echo answered, and
+#  - numbered UDP datagrams (udpseq): none lost, duplicated or reordered.
+# Both gateway modes.
+set -eu
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/topology.sh"
+source "$(dirname "$0")/gw_lib.sh"
+require_root
+require_module
+require_seg6mig
+
+PORT=5000
+FLIPS=1000		# R -> M -> R cycles required while traffic flows
+UDP_N=10000		# at 2000/s: 5 s of traffic
+PING_N=5000
+sysctl -qw net.core.rmem_default=16777216 net.core.rmem_max=16777216
+
+test_mode() {
+	local mode=$1 cycles=0 i pings udp sent recvd
+	topo_setup "$mode"
+	add_fwp 1 count
+	add_bfw count
+	n_s1 ping -6 -c 1 -W 5 "$VIP" >/dev/null || fail "VM unreachable from s1"
+	gws set "$VIP" run $S1_FWP mode "$mode"
+
+	for ((i = 0; i < 200; i++)); do
+		echo "set $VIP migrate $S1_FWP $S2_BFW mode $mode"
+		echo "set $VIP run $S1_FWP mode $mode"
+	done > "$TRAFFIC_DIR/flips"
+
+	recv_start $PORT -n $UDP_N -w 30000 -t 5000
+	send_udp $PORT $UDP_N 2000 &
+	udp=$!
+	n_client ping -6 -f -c $PING_N -W 10 "$VIP" > "$TRAFFIC_DIR/ping" 2>&1 &
+	pings=$!
+
+	# Flip for as long as both flows run; count the flips done meanwhile.
+	while kill -0 $udp 2>/dev/null && kill -0 $pings 2>/dev/null; do
+		gws -batch "$TRAFFIC_DIR/flips"
+		cycles=$((cycles + 200))
+		# And single commands, one replace each.
+		gws set "$VIP" migrate $S1_FWP $S2_BFW mode "$mode"
+		gws set "$VIP" run $S1_FWP mode "$mode"
+		cycles=$((cycles + 1))
+	done
+	((cycles >= FLIPS)) ||
+		fail "$mode: only $cycles flips while the traffic ran (too slow a guest?)"
+	assert_eq "$mode: location after the flips" "R($S1_FWP)" "$(gw_loc)"
+
+	wait $pings || fail "$mode: ping lost packets: $(cat "$TRAFFIC_DIR/ping")"
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$TRAFFIC_DIR/ping")
+	recvd=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TRAFFIC_DIR/ping")
+	assert_eq "$mode: ping replies" "$sent" "$recvd"
+	wait $udp || fail "$mode: sender failed"
+	recv_wait $PORT
+	assert_eq "$mode: udp lost" 0 "$(recv_result $PORT lost)"
+	assert_eq "$mode: udp received" $UDP_N "$(recv_result $PORT received)"
+	assert_eq "$mode: udp reordered" 0 "$(recv_result $PORT reordered)"
+	echo "ok: $mode mode: $cycles R->M->R flips during traffic; ping $recvd/$sent answered; udp $UDP_N/$UDP_N, in order"
+	topo_cleanup
+}
+
+for mode in inline encap; do
+	test_mode $mode
+done
