@@ -23,7 +23,7 @@ gw_loc() { gws show "$VIP" | awk '{ print $2 }'; }
 # returns once tcpdump listens.
 cap_start() {
 	local name=$1 ns=$2 ifc=$3 filter=${4:-ip6[6] == 43}
-	ip netns exec "$ns" tcpdump -i "$ifc" -nn -U -s 256 \
+	ip netns exec "$ns" tcpdump -i "$ifc" -nn -U --immediate-mode -s 256 \
 		-w "$TRAFFIC_DIR/$name.pcap" "$filter" \
 		2> "$TRAFFIC_DIR/$name.err" &
 	echo $! > "$TRAFFIC_DIR/$name.cap.pid"
@@ -35,7 +35,7 @@ cap_start() {
 cap_stop() {
 	local pidf=$TRAFFIC_DIR/$1.cap.pid
 	[[ -f $pidf ]] || return 0
-	kill -INT "$(cat "$pidf")" 2>/dev/null || true
+	kill -TERM "$(cat "$pidf")" 2>/dev/null || true
 	wait "$(cat "$pidf")" 2>/dev/null || true
 	rm -f "$pidf"
 }
