@@ -11,7 +11,9 @@
 #  - every datagram left the gateway towards s1 or s2 (captures on gw-s1
 #    and gw-s2), and once one went towards s2 (R(s2)), none went towards
 #    s1 any more: highest seq to s1 < lowest seq to s2;
-#  - the switch happened during the stream (some datagrams went to s2).
+#  - the switch happened during the stream: it goes on until $AFTER
+#    datagrams went to s2 directly, then stops (receiver: none missing
+#    from seq 0 to the last).
 #
 # The event comes from `seg6mig monitor -j` on s2 when that command works
 # (module's generic netlink events); until it does, the test writes the
@@ -26,8 +28,9 @@ require_module
 require_seg6mig
 
 PORT=5000
-N=8000
+N=120000		# at most 120 s: the stream is stopped once R(s2) holds
 RATE=1000
+AFTER=1000		# datagrams sent to s2 directly before it is stopped
 sysctl -qw net.core.rmem_default=16777216 net.core.rmem_max=16777216
 
 bfw() { mig_stat 2 $S2_BFW "$1"; }
@@ -63,8 +66,10 @@ test_mode() {
 
 	cap_start s1 "$NS_GW" gw-s1
 	cap_start s2 "$NS_GW" gw-s2
-	recv_start $PORT -n $N -w 30000 -t 5000
-	send_udp $PORT $N $RATE &
+	recv_start $PORT -w 30000 -t 5000
+	# Not through send_udp: $! must be udpseq itself, to stop it.
+	ip netns exec "$NS_CLIENT" "$UDPSEQ" send -d "$VIP" -p $PORT -n $N \
+		-r $RATE > /dev/null &
 	local sender=$!
 
 	# The VM runs on s1 a while, then stops there and resumes on s2.
@@ -83,12 +88,19 @@ test_mode() {
 		fail "$mode: the stream ended before follow moved the VIP (too slow a guest?)"
 	assert_eq "$mode: location after follow" "R($S2_FWP)" "$(gw_loc)"
 
-	wait $sender || fail "$mode: sender failed"
+	# A while in R(s2), then the end of the stream.
+	busywait 60000 at_least cap_count s2 $AFTER ||
+		fail "$mode: fewer than $AFTER datagrams went to s2"
+	kill -TERM $sender
+	wait $sender || true
 	recv_wait $PORT
 	cap_stop s1
 	cap_stop s2
-	assert_eq "$mode: received" $N "$(recv_result $PORT received)"
+	local got
+	got=$(recv_result $PORT received)
 	assert_eq "$mode: lost" 0 "$(recv_result $PORT lost)"
+	assert_eq "$mode: received from seq 0" 0 "$(recv_result $PORT first_seq)"
+	assert_eq "$mode: received up to max_seq" $(($(recv_result $PORT max_seq) + 1)) "$got"
 	assert_eq "$mode: duplicates" 0 "$(recv_result $PORT duplicates)"
 	assert_eq "$mode: reordered" 0 "$(recv_result $PORT reordered)"
 
@@ -96,13 +108,13 @@ test_mode() {
 	cap_seqs s2 > "$TRAFFIC_DIR/s2.seqs"
 	n1=$(grep -c . "$TRAFFIC_DIR/s1.seqs" || true)
 	n2=$(grep -c . "$TRAFFIC_DIR/s2.seqs" || true)
-	assert_eq "$mode: datagrams to s1 + to s2" $N $((n1 + n2))
+	assert_eq "$mode: datagrams to s1 + to s2" "$got" $((n1 + n2))
 	((n2 > 0)) || fail "$mode: nothing went to s2 directly"
 	s1_max=$(sort -n "$TRAFFIC_DIR/s1.seqs" | tail -n 1)
 	s2_min=$(sort -n "$TRAFFIC_DIR/s2.seqs" | head -n 1)
 	((s1_max < s2_min)) ||
 		fail "$mode: seq $s1_max went to s1 after seq $s2_min went to s2"
-	echo "ok: gw follow, $mode mode ($source event): $n1 datagrams via s1 up to seq $s1_max, $n2 to s2 from seq $s2_min, none lost"
+	echo "ok: gw follow, $mode mode ($source event): $got datagrams, $n1 via s1 up to seq $s1_max, $n2 to s2 from seq $s2_min, none lost"
 	topo_cleanup
 }
 
