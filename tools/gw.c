@@ -77,7 +77,10 @@ static int gw_parse_sid(const char *s, const char *where, const char *name,
 	return parse_in6(s, what, sid);
 }
 
-/* A word, or an error naming what was missing. */
+/*
+ * In gw_parse_change(): the next word of argv (index i), or an error
+ * naming what was missing, prefixed by where.
+ */
 #define GW_WORD(what)							\
 	({								\
 		if (i >= argc) {					\
