@@ -11,7 +11,7 @@
 #  - every datagram left the gateway towards s1 or s2 (captures on gw-s1
 #    and gw-s2), and once one went towards s2 (R(s2)), none went towards
 #    s1 any more: highest seq to s1 < lowest seq to s2;
-#  - the switch happened during the stream: it goes on until $AFTER
+#  - the switch happened during the stream: it goes on until 500
 #    datagrams went to s2 directly, then stops (receiver: none missing
 #    from seq 0 to the last).
 #
@@ -28,15 +28,17 @@ require_module
 require_seg6mig
 
 PORT=5000
-N=120000		# at most 120 s: the stream is stopped once R(s2) holds
-RATE=1000
-AFTER=1000		# datagrams sent to s2 directly before it is stopped
+RATE=500
+N=120000		# at most 240 s: the stream is stopped once R(s2) holds
+AFTER=500		# datagrams sent to s2 directly before it is stopped
 sysctl -qw net.core.rmem_default=16777216 net.core.rmem_max=16777216
 
 bfw() { mig_stat 2 $S2_BFW "$1"; }
 fwp1() { mig_stat 1 $S1_FWP "$1"; }
 at_least() { (($("$1" "$2") >= $3)); }
 moved() { grep -q '"action":"moved"' "$TRAFFIC_DIR/follow.out"; }
+# Progress in the log, with the guest's clock (TCG guests are slow).
+step() { echo "# $(date +%T.%3N) $*"; }
 
 # The monitor runs until stopped; the stub in tools/ exits at once.
 monitor_works() {
@@ -73,11 +75,15 @@ test_mode() {
 	local sender=$!
 
 	# The VM runs on s1 a while, then stops there and resumes on s2.
+	step "$mode: stream started"
 	busywait 60000 at_least fwp1 local 200 || fail "$mode: nothing delivered on s1"
+	step "$mode: delivered on s1: $(fwp1 local); VM stops on s1"
 	vm_pause 1
 	busywait 60000 at_least bfw buffered 50 || fail "$mode: s2 held nothing"
+	step "$mode: held by s2: $(bfw buffered); VM resumes on s2"
 	vm_attach 2
 	busywait 60000 at_least bfw flushed 50 || fail "$mode: s2 delivered nothing held"
+	step "$mode: s2 delivered what it held: $(bfw flushed)"
 	if [[ $source == hand-made ]]; then
 		echo "{\"event\":\"arrived\",\"sid\":\"$S2_BFW\",\"vip\":\"$VIP\",\"packets\":$(bfw flushed),\"wait_us\":0}" |
 			"$SEG6MIG" -n "$NS_GW" -j gw follow host $S2_BFW $S2_FWP \
@@ -88,10 +94,13 @@ test_mode() {
 		fail "$mode: the stream ended before follow moved the VIP (too slow a guest?)"
 	assert_eq "$mode: location after follow" "R($S2_FWP)" "$(gw_loc)"
 
+	step "$mode: follow: $(cat "$TRAFFIC_DIR/follow.out")"
+
 	# A while in R(s2), then the end of the stream.
 	busywait 60000 at_least cap_count s2 $AFTER ||
 		fail "$mode: fewer than $AFTER datagrams went to s2"
-	kill -TERM $sender
+	step "$mode: $(cap_count s2) datagrams went to s2 directly; stream stopped"
+	kill -TERM $sender 2>/dev/null || true
 	wait $sender || true
 	recv_wait $PORT
 	cap_stop s1
