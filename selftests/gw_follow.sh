@@ -68,7 +68,8 @@ test_mode() {
 
 	cap_start s1 "$NS_GW" gw-s1
 	cap_start s2 "$NS_GW" gw-s2
-	recv_start $PORT -w 30000 -t 5000
+	# Idle timeout: longer than the VM is away (8 s seen under TCG).
+	recv_start $PORT -w 30000 -t 20000
 	# Not through send_udp: $! must be udpseq itself, to stop it.
 	ip netns exec "$NS_CLIENT" "$UDPSEQ" send -d "$VIP" -p $PORT -n $N \
 		-r $RATE > /dev/null &
