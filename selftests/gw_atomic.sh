@@ -23,6 +23,20 @@ UDP_N=10000		# at 2000/s: 5 s of traffic
 PING_N=5000
 sysctl -qw net.core.rmem_default=16777216 net.core.rmem_max=16777216
 
+# Where a lost packet went: the gateway's "no route" counters (a replace
+# that left a gap), and the CPUs' backlog drops (softnet_stat, global).
+gw_snmp() { n_gw awk -v k="$1" '$1 == k { print $2 }' /proc/net/snmp6; }
+softnet_drops() {
+	local sum=0 d
+	for d in $(awk '{ print $2 }' /proc/net/softnet_stat); do
+		sum=$((sum + 16#$d))
+	done
+	echo $sum
+}
+drops() {
+	echo "Ip6InNoRoutes $(gw_snmp Ip6InNoRoutes) Ip6OutNoRoutes $(gw_snmp Ip6OutNoRoutes) Ip6InDiscards $(gw_snmp Ip6InDiscards) softnet_dropped $(softnet_drops)"
+}
+
 test_mode() {
 	local mode=$1 cycles=0 i pings udp sent recvd
 	topo_setup "$mode"
@@ -36,6 +50,8 @@ test_mode() {
 		echo "set $VIP run $S1_FWP mode $mode"
 	done > "$TRAFFIC_DIR/flips"
 
+	local before
+	before=$(drops)
 	recv_start $PORT -n $UDP_N -w 30000 -t 5000
 	send_udp $PORT $UDP_N 2000 &
 	udp=$!
@@ -55,6 +71,8 @@ test_mode() {
 		fail "$mode: only $cycles flips while the traffic ran (too slow a guest?)"
 	assert_eq "$mode: location after the flips" "R($S1_FWP)" "$(gw_loc)"
 
+	echo "# $mode: before: $before"
+	echo "# $mode: after:  $(drops)"
 	wait $pings || fail "$mode: ping lost packets: $(cat "$TRAFFIC_DIR/ping")"
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$TRAFFIC_DIR/ping")
 	recvd=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TRAFFIC_DIR/ping")
