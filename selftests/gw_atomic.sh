@@ -19,8 +19,8 @@ require_seg6mig
 
 PORT=5000
 FLIPS=1000		# R -> M -> R cycles required while traffic flows
-UDP_N=10000		# at 2000/s: 5 s of traffic
-PING_N=5000
+UDP_N=20000		# at 2000/s: 10 s of traffic (TCG: 800-1600 flips in 5 s)
+PING_N=10000
 sysctl -qw net.core.rmem_default=16777216 net.core.rmem_max=16777216
 
 # Where a lost packet went: the gateway's "no route" counters (a replace
