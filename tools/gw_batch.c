@@ -16,9 +16,9 @@
  *     summary says how many lines were applied. There is no rollback.
  *     One exception: a line refused for lack of memory (ENOMEM, which the
  *     kernel's seg6 encap gives for a moment after some thousand routes
- *     in a row) is sent again after a short wait, up to about 8 s, unless
- *     a later line for the same VIP and table was applied (sending it
- *     again would undo that one).
+ *     in a row) is sent again after a short wait, up to about 8 s, before
+ *     any later line of the file, unless a later line of its chunk for
+ *     the same VIP and table was applied (it would undo that one).
  *
  * Only the last request of each sendmsg() asks for an ack: the kernel
  * answers a request without NLM_F_ACK only when it fails, so a chunk costs
@@ -37,10 +37,11 @@
 
 #define GW_BATCH_WORDS		16
 #define GW_CHUNK_MSGS		1024		/* requests per sendmsg() */
+#define GW_CHUNK_MIN		16		/* ... after ENOMEM */
 #define GW_CHUNK_BYTES		(256 * 1024)
 #define GW_SNDBUF		(4 << 20)
 #define GW_RCVBUF		(16 << 20)	/* room for a chunk of errors */
-#define GW_RETRY_ROUNDS		40		/* ENOMEM: about 8 s in all */
+#define GW_RETRY_ROUNDS		40		/* ENOMEM: about 8 s per chunk */
 #define GW_RETRY_MAX_US		200000
 
 struct gw_line {
@@ -247,7 +248,7 @@ static int gw_batch_acks(struct nl *nl, struct gw_batch *b, const size_t *idx,
 
 /* Send the lines idx[0..n), in order, chunk by chunk. */
 static int gw_batch_send(struct nl *nl, struct gw_batch *b, const size_t *idx,
-			 size_t n, char *buf, size_t chunk)
+			 size_t n, char *buf, size_t chunk, size_t max_msgs)
 {
 	uint32_t base = nl->seq + 1;
 	size_t start, k, len;
@@ -256,9 +257,15 @@ static int gw_batch_send(struct nl *nl, struct gw_batch *b, const size_t *idx,
 	for (start = 0; start < n; start = k) {
 		struct nlmsghdr *nlh = NULL;
 
-		for (k = start, len = 0; k < n && k - start < GW_CHUNK_MSGS &&
+		for (k = start, len = 0; k < n && k - start < max_msgs &&
 		     len + GW_MSG_MAX <= chunk; k++) {
-			const struct gw_change *c = &b->lines[idx[k]].c;
+			struct gw_line *l = &b->lines[idx[k]];
+			const struct gw_change *c = &l->c;
+
+			/* Only a refused line gets an answer. */
+			l->err = 0;
+			free(l->extack);
+			l->extack = NULL;
 
 			nlh = gw_route_msg(buf + len, c, base + k,
 					   c->op == GW_SET ?
@@ -316,11 +323,12 @@ static int gw_key_cmp(const void *pa, const void *pb)
  * for the same VIP that the kernel applied or that is sent again too
  * (resending would then undo the later line). Returns how many, in @idx.
  */
-static size_t gw_batch_retries(struct gw_batch *b, size_t *idx)
+static size_t gw_batch_retries(struct gw_batch *b, size_t lo, size_t hi,
+			       size_t *idx)
 {
 	size_t i, n = 0, m = 0;
 
-	for (i = 0; i < b->n; i++)
+	for (i = lo; i < hi; i++)
 		if (!b->lines[i].err || b->lines[i].err == -ENOMEM)
 			idx[n++] = i;
 	gw_sort_b = b;
@@ -344,44 +352,56 @@ static size_t gw_batch_retries(struct gw_batch *b, size_t *idx)
 }
 
 /*
- * Send every line; then, as long as some were refused for lack of memory
- * (the kernel allocates each seg6 route's per-CPU dst cache with
- * GFP_ATOMIC, which fails for a moment after a few thousand routes in a
- * row), wait a little and send those again.
+ * Send the lines in file order, chunk by chunk. A chunk's lines refused
+ * for lack of memory (the kernel allocates each seg6 route's per-CPU dst
+ * cache with GFP_ATOMIC; a burst of thousands of routes in one sendmsg()
+ * empties the atomic reserve before the per-CPU allocator's worker can
+ * refill it) are sent again, after a short wait, before any later line:
+ * the file's order holds. Chunks then shrink, giving the worker room, and
+ * grow back once they pass.
  */
 static int gw_batch_apply(struct nl *nl, struct gw_batch *b)
 {
 	int fd = mnl_socket_get_fd(nl->sock);
+	size_t chunk, start, end, i, n, lim = GW_CHUNK_MSGS;
 	unsigned int round, delay_us;
-	size_t chunk, i, n;
 	size_t *idx;
 	char *buf;
-	int ret;
+	int ret = 0;
 
 	gw_batch_bufs(fd);
 	chunk = gw_batch_chunk_bytes(fd);
 	buf = malloc(chunk);
-	idx = malloc(b->n * sizeof(*idx));
+	idx = malloc(GW_CHUNK_MSGS * sizeof(*idx));
 	if (!buf || !idx) {
 		free(buf);
 		free(idx);
 		return -ENOMEM;
 	}
-	for (i = 0; i < b->n; i++)
-		idx[i] = i;
-	ret = gw_batch_send(nl, b, idx, b->n, buf, chunk);
-	for (round = 0; !ret && round < GW_RETRY_ROUNDS; round++) {
-		n = gw_batch_retries(b, idx);
-		if (!n)
-			break;
-		delay_us = round < 8 ? 1000u << round : GW_RETRY_MAX_US;
-		usleep(delay_us < GW_RETRY_MAX_US ? delay_us : GW_RETRY_MAX_US);
-		ret = gw_batch_send(nl, b, idx, n, buf, chunk);
+	for (start = 0; !ret && start < b->n; start = end) {
+		end = start + lim < b->n ? start + lim : b->n;
+		for (i = start; i < end; i++)
+			idx[i - start] = i;
+		ret = gw_batch_send(nl, b, idx, end - start, buf, chunk, lim);
+		n = ret ? 0 : gw_batch_retries(b, start, end, idx);
+		if (!n) {
+			lim = 2 * lim < GW_CHUNK_MSGS ? 2 * lim : GW_CHUNK_MSGS;
+			continue;
+		}
+		lim = lim / 4 > GW_CHUNK_MIN ? lim / 4 : GW_CHUNK_MIN;
+		for (round = 0; !ret && n && round < GW_RETRY_ROUNDS; round++) {
+			delay_us = round < 8 ? 1000u << round : GW_RETRY_MAX_US;
+			usleep(delay_us < GW_RETRY_MAX_US ? delay_us
+							  : GW_RETRY_MAX_US);
+			ret = gw_batch_send(nl, b, idx, n, buf, chunk, lim);
+			n = ret ? 0 : gw_batch_retries(b, start, end, idx);
+		}
 	}
 	free(idx);
 	free(buf);
 	return ret;
 }
+
 /* Every line the kernel refused, in file order; returns how many. */
 static size_t gw_batch_report(const struct gw_batch *b, size_t *superseded)
 {
