@@ -140,7 +140,7 @@ boot_guest() {
 		-machine q35 -accel "$accel" -cpu max -smp 2 -m 2048 \
 		-kernel "$cache/kernels/$rel/vmlinuz" \
 		-initrd "$cache/kernels/$rel/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 S6M_TOP=$top S6M_RUN=$run S6M_MODULES=$cache/kernels/$rel/modules" \
+		-append "console=ttyS0 panic=-1 S6M_TOP=$top S6M_RUN=$run S6M_MODULES=$(readlink -f "$cache/kernels/$rel/modules")" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$run",mount_tag=scratch,security_model=none \
 		-serial file:"$run/console.log" \

@@ -262,3 +262,12 @@ int netns_enter(const char *name)
 	close(fd);
 	return 0;
 }
+
+/*
+ * For callers that read their own acks (gw -batch sends many requests at
+ * once): the extack message of an NLMSG_ERROR message, or NULL.
+ */
+const char *nl_err_extack(const struct nlmsghdr *nlh)
+{
+	return nl_extack_msg(nlh);
+}

@@ -7,7 +7,8 @@
  *   json.c      a streaming JSON writer (for -j)
  *   show.c      show, release, purge (generic netlink family seg6_mig)
  *   monitor.c   monitor: the family's events
- *   gw.c        gw: the gateway's routes, R(s) and M(s1,s2) (rtnetlink)
+ *   gw.c        gw: the gateway's routes, R(s) and M(s1,s2) (rtnetlink);
+ *               gw_route.c, gw_batch.c, gw_follow.c: see gw.h
  */
 #ifndef SEG6MIG_H
 #define SEG6MIG_H
@@ -56,6 +57,8 @@ struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type, uint16_t flags);
  */
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    const char *what);
+/* The extack message of an NLMSG_ERROR message, or NULL. */
+const char *nl_err_extack(const struct nlmsghdr *nlh);
 /* Resolve a generic netlink family (and optionally a multicast group). */
 int genl_resolve(struct nl *nl, const char *family, uint16_t *id,
 		 const char *group, uint32_t *group_id);
