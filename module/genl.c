@@ -168,9 +168,18 @@ static int seg6_mig_vip_doit(struct genl_info *info,
 	void *hdr;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, SEG6_MIG_A_SID) ||
-	    GENL_REQ_ATTR_CHECK(info, SEG6_MIG_A_VIP))
+	if (!info->attrs[SEG6_MIG_A_SID]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SEG6_MIG_A_SID);
+		NL_SET_ERR_MSG(info->extack,
+			       "Missing SEG6_MIG_A_SID: the End.BFW route's SID");
 		return -EINVAL;
+	}
+	if (!info->attrs[SEG6_MIG_A_VIP]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SEG6_MIG_A_VIP);
+		NL_SET_ERR_MSG(info->extack,
+			       "Missing SEG6_MIG_A_VIP: the VM address whose packets to act on");
+		return -EINVAL;
+	}
 	sid = nla_get_in6_addr(info->attrs[SEG6_MIG_A_SID]);
 	vip = nla_get_in6_addr(info->attrs[SEG6_MIG_A_VIP]);
 
