@@ -15,10 +15,8 @@
 #    datagrams went to s2 directly, then stops (receiver: none missing
 #    from seq 0 to the last).
 #
-# The event comes from `seg6mig monitor -j` on s2 when that command works
-# (module's generic netlink events); until it does, the test writes the
-# event line monitor would print, once End.BFW's queue has been delivered
-# (its flushed counter), and says so.
+# The event comes from `seg6mig monitor -j` on s2 (the module's generic
+# netlink events), piped into `seg6mig gw follow` on the gateway.
 set -eu
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
@@ -40,15 +38,8 @@ moved() { grep -q '"action":"moved"' "$TRAFFIC_DIR/follow.out"; }
 # Progress in the log, with the guest's clock (TCG guests are slow).
 step() { echo "# $(date +%T.%3N) $*"; }
 
-# The monitor runs until stopped; the stub in tools/ exits at once.
-monitor_works() {
-	local rc=0
-	timeout 2 "$SEG6MIG" -n "$NS_S2" -j monitor >/dev/null 2>&1 || rc=$?
-	((rc == 124))
-}
-
 test_mode() {
-	local mode=$1 s1_max s2_min n1 n2 source
+	local mode=$1 s1_max s2_min n1 n2
 	topo_setup "$mode"
 	add_fwp 1 count
 	add_fwp 2 count
@@ -56,15 +47,11 @@ test_mode() {
 	n_s1 ping -6 -c 1 -W 5 "$VIP" >/dev/null || fail "VM unreachable from s1"
 	gws set "$VIP" migrate $S1_FWP $S2_BFW mode "$mode"
 
-	if monitor_works; then
-		source=monitor
-		{ "$SEG6MIG" -n "$NS_S2" -j monitor |
-			"$SEG6MIG" -n "$NS_GW" -j gw follow host $S2_BFW $S2_FWP \
-			> "$TRAFFIC_DIR/follow.out" 2>&1; } &
-	else
-		source=hand-made
-		: > "$TRAFFIC_DIR/follow.out"
-	fi
+	{ "$SEG6MIG" -n "$NS_S2" -j monitor 2> "$TRAFFIC_DIR/monitor.err" |
+		"$SEG6MIG" -n "$NS_GW" -j gw follow host $S2_BFW $S2_FWP \
+		> "$TRAFFIC_DIR/follow.out" 2>&1; } &
+	busywait 20000 grep -q listening "$TRAFFIC_DIR/monitor.err" ||
+		fail "$mode: seg6mig monitor did not start: $(cat "$TRAFFIC_DIR/monitor.err")"
 
 	cap_start s1 "$NS_GW" gw-s1
 	cap_start s2 "$NS_GW" gw-s2
@@ -85,11 +72,6 @@ test_mode() {
 	vm_attach 2
 	busywait 60000 at_least bfw flushed 50 || fail "$mode: s2 delivered nothing held"
 	step "$mode: s2 delivered what it held: $(bfw flushed)"
-	if [[ $source == hand-made ]]; then
-		echo "{\"event\":\"arrived\",\"sid\":\"$S2_BFW\",\"vip\":\"$VIP\",\"packets\":$(bfw flushed),\"wait_us\":0}" |
-			"$SEG6MIG" -n "$NS_GW" -j gw follow host $S2_BFW $S2_FWP \
-			> "$TRAFFIC_DIR/follow.out"
-	fi
 	busywait 60000 moved || fail "$mode: follow did not move the VIP: $(cat "$TRAFFIC_DIR/follow.out")"
 	kill -0 $sender 2>/dev/null ||
 		fail "$mode: the stream ended before follow moved the VIP (too slow a guest?)"
@@ -124,7 +106,7 @@ test_mode() {
 	s2_min=$(sort -n "$TRAFFIC_DIR/s2.seqs" | head -n 1)
 	((s1_max < s2_min)) ||
 		fail "$mode: seq $s1_max went to s1 after seq $s2_min went to s2"
-	echo "ok: gw follow, $mode mode ($source event): $got datagrams, $n1 via s1 up to seq $s1_max, $n2 to s2 from seq $s2_min, none lost"
+	echo "ok: gw follow, $mode mode (seg6mig monitor event): $got datagrams, $n1 via s1 up to seq $s1_max, $n2 to s2 from seq $s2_min, none lost"
 	topo_cleanup
 }
 
