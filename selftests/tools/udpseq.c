@@ -79,13 +79,17 @@ static void usage(void)
 		"                   [-I IFNAME] [-f FIRST_SEQ] [-B]\n"
 		"       udpseq recv -p PORT [-b BIND_ADDR] [-n EXPECTED] [-t IDLE_TIMEOUT_MS]\n"
 		"                   [-w WAIT_FIRST_MS] [-j] [-o ARRIVALS_FILE] [-e EXPECT_DST]\n"
+		"                   [-R RESUME_FILE]\n"
 		"send: COUNT datagrams with seqs FIRST_SEQ.. (default 0) at RATE_PPS\n"
 		"  (default 0 = as fast as possible), payload default 64 bytes (min %d);\n"
 		"  -B sends through a raw socket with a deliberately wrong UDP checksum.\n"
 		"recv: until EXPECTED seqs 0..EXPECTED-1 all arrived, or IDLE_TIMEOUT_MS\n"
 		"  (default 2000) without a datagram after the first one, or WAIT_FIRST_MS\n"
 		"  (default 10000) without any; SIGINT/SIGTERM also end it. Prints a\n"
-		"  summary (one JSON line with -j). Exit 0 when it ran, 1 on errors.\n",
+		"  summary (one JSON line with -j). Exit 0 when it ran, 1 on errors.\n"
+		"  -R: RESUME_FILE, read at the end, holds a CLOCK_REALTIME ns (the VM's\n"
+		"  port up, 0: none); datagrams sent before it and received after it are\n"
+		"  'held'.\n",
 		HDR_LEN);
 	exit(1);
 }
@@ -491,6 +495,7 @@ static int64_t pct(const int64_t *v, size_t n, double p)
 static int do_recv(int argc, char **argv)
 {
 	const char *bind_addr = NULL, *out_file = NULL, *expect = NULL;
+	const char *resume_file = NULL;
 	uint64_t port = 0, expected = 0, idle_ms = 2000, wait_ms = 10000;
 	bool have_port = false, json = false;
 	struct in6_addr expect_dst;
@@ -504,7 +509,7 @@ static int do_recv(int argc, char **argv)
 	struct mmsghdr msgs[BATCH];
 	struct iovec iovs[BATCH];
 
-	while ((opt = getopt(argc, argv, "p:b:n:t:w:jo:e:h")) != -1) {
+	while ((opt = getopt(argc, argv, "p:b:n:t:w:jo:e:R:h")) != -1) {
 		switch (opt) {
 		case 'p': port = arg_u64("-p", optarg, 65535); have_port = true; break;
 		case 'b': bind_addr = optarg; break;
@@ -514,6 +519,7 @@ static int do_recv(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'o': out_file = optarg; break;
 		case 'e': expect = optarg; break;
+		case 'R': resume_file = optarg; break;
 		default: usage();
 		}
 	}
@@ -692,6 +698,8 @@ static int do_recv(int argc, char **argv)
 		uint64_t min_seq = UINT64_MAX, max_seen_send = 0, min_seen_send = 0;
 		double interval = 0;	/* mean send interval, to estimate open gaps */
 		int64_t *lat = NULL, lat_sum_us = 0;
+		/* -R: datagrams sent before the resume time, received after it. */
+		uint64_t resume_ns = 0, held = 0, held_lat_sum = 0, held_lat_max = 0, release = 0;
 		size_t nl = rx.n;
 		uint64_t s;
 
@@ -744,6 +752,33 @@ static int do_recv(int argc, char **argv)
 				win_max = w;
 		}
 
+		if (resume_file) {
+			FILE *f = fopen(resume_file, "r");
+			unsigned long long v = 0;
+
+			if (!f || fscanf(f, "%llu", &v) != 1) {
+				fprintf(stderr, "udpseq: -R %s: no resume time\n", resume_file);
+				if (f)
+					fclose(f);
+				return 1;
+			}
+			fclose(f);
+			resume_ns = v;	/* 0: the VM never resumed, nothing held */
+			for (size_t i = 0; i < nl && resume_ns; i++) {
+				const struct arrival *a = &rx.a[i];
+				uint64_t l = a->recv_ns - a->send_ns;
+
+				if (a->send_ns >= resume_ns || a->recv_ns < resume_ns)
+					continue;
+				held++;
+				held_lat_sum += l;
+				if (l > held_lat_max)
+					held_lat_max = l;
+				if (a->recv_ns - resume_ns > release)
+					release = a->recv_ns - resume_ns;
+			}
+		}
+
 		if (nl) {
 			lat = malloc(nl * sizeof(*lat));
 			if (!lat) {
@@ -768,7 +803,7 @@ static int do_recv(int argc, char **argv)
 			       ",\"lat_min_ms\":%.3f,\"lat_avg_ms\":%.3f,\"lat_p50_ms\":%.3f"
 			       ",\"lat_p99_ms\":%.3f,\"lat_max_ms\":%.3f"
 			       ",\"rthdr\":%" PRIu64 ",\"dst_mismatch\":%" PRIu64
-			       ",\"invalid\":%" PRIu64 ",\"sock_drops\":%u}\n",
+			       ",\"invalid\":%" PRIu64 ",\"sock_drops\":%u",
 			       rx.n, rx.unique, lost, rx.duplicates, rx.reordered,
 			       nl ? (int64_t)rx.a[0].seq : -1,
 			       nl ? (int64_t)rx.a[nl - 1].seq : -1,
@@ -778,6 +813,12 @@ static int do_recv(int argc, char **argv)
 			       MS(pct(lat, nl, 0.50)), MS(pct(lat, nl, 0.99)),
 			       MS(nl ? lat[nl - 1] : 0),
 			       rx.rthdr, rx.dst_mismatch, rx.invalid, rx.sock_drops);
+			if (resume_file)
+				printf(",\"held\":%" PRIu64 ",\"held_lat_avg_ms\":%.3f"
+				       ",\"held_lat_max_ms\":%.3f,\"release_ms\":%.3f",
+				       held, held ? MS(held_lat_sum) / (double)held : 0.0,
+				       MS(held_lat_max), MS(release));
+			printf("}\n");
 		} else {
 			printf("received %zu unique %" PRIu64 " lost %" PRIu64
 			       " duplicates %" PRIu64 " reordered %" PRIu64 "\n",
@@ -796,6 +837,11 @@ static int do_recv(int argc, char **argv)
 			printf("rthdr %" PRIu64 " dst_mismatch %" PRIu64 " invalid %" PRIu64
 			       " sock_drops %u\n",
 			       rx.rthdr, rx.dst_mismatch, rx.invalid, rx.sock_drops);
+			if (resume_file)
+				printf("held %" PRIu64 " held_lat_avg_ms %.3f held_lat_max_ms %.3f"
+				       " release_ms %.3f\n",
+				       held, held ? MS(held_lat_sum) / (double)held : 0.0,
+				       MS(held_lat_max), MS(release));
 		}
 		fflush(stdout);
 		free(lat);
