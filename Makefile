@@ -3,6 +3,8 @@
 #   make                 build seg6_mig.ko against KDIR (W=1)
 #   make C=1             ... and run sparse on it
 #   make checkpatch      checkpatch.pl --strict on module/ and uapi/
+#   make demo            install what is needed, boot one guest (6.12), migrate
+#                        a VM under each mechanism, print the loss table
 #   make check           install what is needed, check style, test the test
 #                        runner, then run the whole suite in QEMU guests on
 #                        every supported kernel
@@ -31,10 +33,13 @@ checkpatch:
 	$(CACHE)/kernels/$$rel/src/scripts/checkpatch.pl --strict --no-tree \
 		-f $(wildcard module/*.[ch] module/*/*.[ch] uapi/linux/*.h)
 
+demo:
+	selftests/bench/demo.sh
+
 check:
 	scripts/install-deps.sh
 	$(MAKE) checkpatch
 	$(if $(KVER)$(T),,selftests/runner_selftest.sh)
 	selftests/vm.sh $(if $(KVER),-k $(KVER)) $(if $(T),-t '$(T)')
 
-.PHONY: all module clean checkpatch check
+.PHONY: all module clean checkpatch check demo

@@ -23,25 +23,26 @@
 # Gateway modes: inline (T.Insert) and encap (T.Encaps). The gateway is set
 # with plain `ip route replace` (gw_run, gw_migrate).
 #
-# Meters, run from the client towards the VIP while the VM migrates:
-#   ping   iputils ping every TB_PING_MS (-D), analysed by tb_ping_summary;
-#   udp    udpseq at a rate, its receiver in the VM (with -R: held packets,
-#          their latency, the release delay after the port came up).
+# Meters, run from the client towards the VIP while the VM migrates, both
+# udpseq (selftests/tools), both with -R (packets held over the downtime,
+# their latency, the release delay after the port came up) and -o (every
+# arrival: seq, send and receive time, in $TRAFFIC_DIR/*.arrivals):
+#   ping   ICMPv6 echo every TB_PING_MS, answered by the VM's kernel;
+#   udp    datagrams at a rate, to a receiver in the VM.
 #
 # Use:
 #   tb_setup MECH MODE
 #   tb_ping_start; tb_udp_start RATE
 #   tb_wait_flowing
 #   tb_migrate DOWNTIME_MS CTRL_DELAY_MS
-#   tb_finish                # waits for the meters
+#   tb_finish [TAIL_MS]      # stops the meters TAIL_MS later, waits for them
 #   tb_result                # one JSON line: mechanism, mode, downtime, ping, udp
 #   tb_get ping.lost ...     # fields of that result
 
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 
-# Tunables (environment): seconds of traffic, ping interval, End.BFW buffer
-# and hold time, UDP port.
-TB_SECONDS=${TB_SECONDS:-3}
+# Tunables (environment): ping interval, End.BFW buffer and hold time,
+# UDP port.
 TB_PING_MS=${TB_PING_MS:-1}
 TB_BUFFER=${TB_BUFFER:-8192}
 TB_HOLD=${TB_HOLD:-5000}
@@ -51,7 +52,6 @@ TB_MECH=
 TB_RATE=0
 TB_PING_PID=
 TB_SEND_PID=
-TB_RESULT=
 
 # Time in ns, CLOCK_REALTIME, without a fork (what udpseq and ping stamp).
 tb_now_ns() {
@@ -67,7 +67,7 @@ tb_setup() {
 	none | baseline | sr-drop | sr-buffer) ;;
 	*) fail "tb_setup: unknown mechanism '$TB_MECH'" ;;
 	esac
-	TB_RATE=0 TB_PING_PID= TB_SEND_PID= TB_RESULT=
+	TB_RATE=0 TB_PING_PID= TB_SEND_PID=
 	topo_setup "$2"
 	FAIL_HOOK=tb_dump
 	add_fwp 1 count
@@ -84,28 +84,50 @@ tb_setup() {
 	echo 0 > "$TRAFFIC_DIR/pause"
 }
 
+# tb_reorders METER: the arrivals that came after a higher seq, with their
+# send and receive times relative to the resume time (ms), and the time the
+# gateway was set to R(s2), also relative to the resume.
+tb_reorders() {
+	local f=$TRAFFIC_DIR/$1.arrivals
+	[[ -f $f ]] || return 0
+	awk -v r="$(cat "$TRAFFIC_DIR/resume")" -v sw="$(cat "$TRAFFIC_DIR/switch" 2>/dev/null || echo 0)" -v m="$1" '
+		NR == 1 { if (sw > 0) printf "%s: gateway R(s2) at %+.3f ms\n", m, (sw - r) / 1e6 }
+		NR > 1 && $1 < max && n++ < 10 {
+			printf "%s: seq %d after %d: sent %+.3f ms, received %+.3f ms (from the resume)\n",
+				m, $1, max, ($2 - r) / 1e6, ($3 - r) / 1e6
+		}
+		$1 > max { max = $1 }' "$f"
+}
+
 tb_dump() {
 	topo_dump
-	[[ -f $TRAFFIC_DIR/ping.out ]] && { echo "--- ping"; tail -n 3 "$TRAFFIC_DIR/ping.out"; }
+	tb_reorders udp
+	tb_reorders ping
+	[[ -f $TRAFFIC_DIR/ping.out ]] && echo "--- ping: $(cat "$TRAFFIC_DIR/ping.out")"
 	return 0
 }
 
-# tb_ping_start: the client pings the VIP every TB_PING_MS for TB_SECONDS.
+# Meters run until tb_finish stops them (at most TB_MAX_SECONDS).
+TB_MAX_SECONDS=${TB_MAX_SECONDS:-60}
+
+# tb_ping_start: the client pings the VIP every TB_PING_MS (udpseq ping:
+# ICMPv6 echo at a rate that holds while replies are missing).
 tb_ping_start() {
-	local count=$((TB_SECONDS * 1000 / TB_PING_MS))
-	ip netns exec "$NS_CLIENT" ping -6 -D -n -i "$(awk "BEGIN {print $TB_PING_MS / 1000}")" \
-		-c "$count" -W 2 "$VIP" > "$TRAFFIC_DIR/ping.out" 2>&1 &
+	local rate=$((1000 / TB_PING_MS))
+	ip netns exec "$NS_CLIENT" "$UDPSEQ" ping -d "$VIP" -n $((rate * TB_MAX_SECONDS)) \
+		-r $rate -w 3000 -j -R "$TRAFFIC_DIR/resume" \
+		-o "$TRAFFIC_DIR/ping.arrivals" > "$TRAFFIC_DIR/ping.out" 2> "$TRAFFIC_DIR/ping.err" &
 	TB_PING_PID=$!
 }
 
-# tb_udp_start RATE: udpseq from the client to the VM at RATE pkt/s for
-# TB_SECONDS; the receiver expects every seq and ends 3 s after the last.
+# tb_udp_start RATE: udpseq from the client to the VM at RATE pkt/s; the
+# receiver ends 3 s after the last datagram.
 tb_udp_start() {
 	TB_RATE=$1
-	local n=$((TB_RATE * TB_SECONDS))
-	recv_start "$TB_PORT" -n "$n" -w 30000 -t 3000 -R "$TRAFFIC_DIR/resume"
-	ip netns exec "$NS_CLIENT" "$UDPSEQ" send -d "$VIP" -p "$TB_PORT" -n "$n" \
-		-r "$TB_RATE" > "$TRAFFIC_DIR/send.out" 2>&1 &
+	recv_start "$TB_PORT" -w 30000 -t 3000 -R "$TRAFFIC_DIR/resume" \
+		-o "$TRAFFIC_DIR/udp.arrivals"
+	ip netns exec "$NS_CLIENT" "$UDPSEQ" send -d "$VIP" -p "$TB_PORT" \
+		-n $((TB_RATE * TB_MAX_SECONDS)) -r "$TB_RATE" > "$TRAFFIC_DIR/send.out" 2>&1 &
 	TB_SEND_PID=$!
 }
 
@@ -128,106 +150,78 @@ tb_wait_flowing() {
 # controller of the mechanism (nothing for none). The pause and resume times
 # go to $TRAFFIC_DIR/pause and resume (ns); the resume time is taken just
 # before the `ip` run that sets the port up and routes v/128, so the release
-# delay measured from it includes that command's own run time.
+# delay measured from it includes that command's own run time (reported as
+# resume_cmd_ms). The downtime is pause to resume, the move included; a
+# move slower than DOWNTIME_MS makes it longer (the result says).
 tb_migrate() {
-	local downtime=$1 delay=$2 s
+	local downtime=$1 delay=$2 t0 left
 	[[ $TB_MECH == none ]] && return 0
 	[[ $TB_MECH == sr-* ]] && gw_migrate
 	ip -n "$NS_S1" link set vmport down
-	tb_now_ns > "$TRAFFIC_DIR/pause"
-	s=$(awk "BEGIN {print $downtime / 1000}")
-	sleep "$s"
+	t0=$(tb_now_ns)
+	echo "$t0" > "$TRAFFIC_DIR/pause"
+	# The move itself (slow under TCG) counts towards the downtime.
 	ip -n "$NS_S1" link set vmport netns "$NS_S2"
-	ip -n "$NS_S2" addr replace fe80::1/64 dev vmport nodad
-	# Up and routed in one `ip` run (a route needs the port up).
+	left=$((downtime * 1000000 - ($(tb_now_ns) - t0)))
+	((left <= 0)) || sleep "$(tb_secs $left)"
+	# Address, up and routed in one `ip` run (a route needs the port up).
 	tb_now_ns > "$TRAFFIC_DIR/resume.tmp"
-	printf '%s\n' "link set vmport up" "route replace $VIP/128 dev vmport" |
-		ip -n "$NS_S2" -b -
+	printf '%s\n' "addr replace fe80::1/64 dev vmport nodad" "link set vmport up" \
+		"route replace $VIP/128 dev vmport" | ip -n "$NS_S2" -b -
+	tb_now_ns > "$TRAFFIC_DIR/resumed"
 	mv "$TRAFFIC_DIR/resume.tmp" "$TRAFFIC_DIR/resume"
-	sleep "$(awk "BEGIN {print $delay / 1000}")"
+	sleep "$(tb_secs $((delay * 1000000)))"
 	gw_run 2
+	tb_now_ns > "$TRAFFIC_DIR/switch"
 }
 
-# tb_finish: wait for the meters to end.
+# tb_secs NS: nanoseconds as seconds for sleep (no fork).
+tb_secs() {
+	printf '%d.%09d' $(($1 / 1000000000)) $(($1 % 1000000000))
+}
+
+# tb_finish [TAIL_MS]: let the meters run TAIL_MS more (default 1000),
+# stop them and wait for their results.
 tb_finish() {
+	sleep "$(tb_secs $((${1:-1000} * 1000000)))"
+	[[ -z $TB_PING_PID ]] || kill -TERM "$TB_PING_PID"
 	if [[ -n $TB_SEND_PID ]]; then
+		kill -TERM "$TB_SEND_PID"
 		wait "$TB_SEND_PID" || fail "$TB_MECH: udpseq send failed: $(cat "$TRAFFIC_DIR/send.out")"
 		recv_wait "$TB_PORT"
 	fi
 	if [[ -n $TB_PING_PID ]]; then
-		# ping exits 1 when replies are missing: that is a result.
-		wait "$TB_PING_PID" || true
-		grep -q 'packets transmitted' "$TRAFFIC_DIR/ping.out" ||
-			fail "$TB_MECH: ping failed: $(tail -n 3 "$TRAFFIC_DIR/ping.out")"
+		wait "$TB_PING_PID" || fail "$TB_MECH: udpseq ping failed: $(cat "$TRAFFIC_DIR/ping.err")"
 	fi
 }
 
-# tb_ping_summary FILE: iputils `ping -D` output as one JSON object:
-# transmitted, received (unique replies), lost, duplicates, reordered
-# (replies whose seq is below one seen before), loss_window_ms (as udpseq:
-# per gap, send time of the first reply after it minus that of the last
-# before it, send time = receive stamp - rtt; open gaps extrapolated at the
-# mean interval), rtt_max_ms, and held / held_rtt_max_ms / release_ms
-# against the resume time in $TRAFFIC_DIR/resume (ns, 0 = none).
-tb_ping_summary() {
-	awk -v resume="$(cat "$TRAFFIC_DIR/resume")" '
-	/packets transmitted/ {
-		tx = $1
-		if (match($0, /time [0-9]+ms/))
-			elapsed = substr($0, RSTART + 5, RLENGTH - 7) / 1000.0
-	}
-	/icmp_seq=/ && /time=/ {
-		ts = substr($1, 2, length($1) - 2) + 0
-		match($0, /icmp_seq=[0-9]+/); seq = substr($0, RSTART + 9, RLENGTH - 9) + 0
-		match($0, /time=[0-9.]+/); rtt = substr($0, RSTART + 5, RLENGTH - 5) / 1000.0
-		if (/DUP!/ || (seq in sent)) { dup++; if (seq < maxseq) reord++; next }
-		if (n && seq < maxseq) reord++
-		if (seq > maxseq) maxseq = seq
-		n++
-		sent[seq] = ts - rtt
-		if (rtt > rttmax) rttmax = rtt
-		r = resume / 1e9
-		if (resume > 0 && ts - rtt < r && ts >= r) {
-			held++
-			if (rtt > hrttmax) hrttmax = rtt
-			if (ts - r > rel) rel = ts - r
-		}
-	}
-	END {
-		iv = tx ? elapsed / tx : 0
-		for (s = 1; s <= tx; s++) {
-			if (s in sent) continue
-			a = s
-			while (s <= tx && !(s in sent)) s++
-			lost += s - a
-			if ((a - 1) in sent && s in sent) w += sent[s] - sent[a - 1]
-			else w += iv * (s - a + 1)
-		}
-		printf "{\"transmitted\":%d,\"received\":%d,\"lost\":%d,\"duplicates\":%d,", tx, n, lost, dup
-		printf "\"reordered\":%d,\"loss_window_ms\":%.3f,\"rtt_max_ms\":%.3f,", reord, w * 1000, rttmax * 1000
-		printf "\"held\":%d,\"held_rtt_max_ms\":%.3f,\"release_ms\":%.3f}\n", held, hrttmax * 1000, rel * 1000
-	}' "$1"
-}
-
-# tb_result: the run as one JSON line (also kept for tb_get).
+# tb_result: the run as one JSON line, also kept in $TRAFFIC_DIR/result.json
+# for tb_get.
 tb_result() {
-	local pause resume ping=null udp=null
+	local pause resume resumed ping=null udp=null sent=0
 	pause=$(cat "$TRAFFIC_DIR/pause")
 	resume=$(cat "$TRAFFIC_DIR/resume")
-	[[ -n $TB_PING_PID ]] && ping=$(tb_ping_summary "$TRAFFIC_DIR/ping.out")
-	[[ -n $TB_SEND_PID ]] && udp=$(cat "$TRAFFIC_DIR/recv.$TB_PORT")
-	TB_RESULT=$(jq -c -n --arg mech "$TB_MECH" --arg mode "$GW_MODE" \
+	resumed=$(cat "$TRAFFIC_DIR/resumed" 2>/dev/null || echo 0)
+	[[ -n $TB_PING_PID ]] && ping=$(cat "$TRAFFIC_DIR/ping.out")
+	if [[ -n $TB_SEND_PID ]]; then
+		udp=$(cat "$TRAFFIC_DIR/recv.$TB_PORT")
+		sent=$(awk '/^sent/ { print $2 }' "$TRAFFIC_DIR/send.out")
+	fi
+	jq -c -n --arg mech "$TB_MECH" --arg mode "$GW_MODE" \
 		--argjson rate "$TB_RATE" --argjson pause "$pause" --argjson resume "$resume" \
-		--argjson ping "$ping" --argjson udp "$udp" \
-		'{mechanism: $mech, mode: $mode, udp_rate: $rate,
-		  downtime_ms: (if $resume > 0 then (($resume - $pause) / 1e6 | . * 1000 | round / 1000) else 0 end),
-		  ping: $ping, udp: $udp}')
-	echo "$TB_RESULT"
+		--argjson resumed "$resumed" --argjson ping "$ping" --argjson udp "$udp" \
+		--argjson sent "$sent" \
+		'def ms: . / 1e6 | . * 1000 | round / 1000;
+		 {mechanism: $mech, mode: $mode, udp_rate: $rate, udp_sent: $sent,
+		  downtime_ms: (if $resume > 0 then ($resume - $pause | ms) else 0 end),
+		  resume_cmd_ms: (if $resume > 0 then ($resumed - $resume | ms) else 0 end),
+		  ping: $ping, udp: $udp}' > "$TRAFFIC_DIR/result.json"
+	cat "$TRAFFIC_DIR/result.json"
 }
 
 # tb_get FIELD: a field of the last tb_result (jq path without the dot).
 tb_get() {
-	jq -r ".$1" <<< "$TB_RESULT"
+	jq -r ".$1" < "$TRAFFIC_DIR/result.json"
 }
 
 # tb_bfw_stat NAME: a counter of s2's End.BFW (sr-drop, sr-buffer).
