@@ -5,6 +5,8 @@
 #   make checkpatch      checkpatch.pl --strict on module/ and uapi/
 #   make demo            install what is needed, boot one guest (6.12), migrate
 #                        a VM under each mechanism, print the loss table
+#   make bench           the benchmarks in one guest (6.12): writes
+#                        Documentation/benchmarks.{md,json} and bench/*.png
 #   make check           install what is needed, check style, test the test
 #                        runner, then run the whole suite in QEMU guests on
 #                        every supported kernel
@@ -36,10 +38,13 @@ checkpatch:
 demo:
 	selftests/bench/demo.sh
 
+bench:
+	selftests/bench/run.sh
+
 check:
 	scripts/install-deps.sh
 	$(MAKE) checkpatch
 	$(if $(KVER)$(T),,selftests/runner_selftest.sh)
 	selftests/vm.sh $(if $(KVER),-k $(KVER)) $(if $(T),-t '$(T)')
 
-.PHONY: all module clean checkpatch check demo
+.PHONY: all module clean checkpatch check demo bench

@@ -28,7 +28,7 @@ SECONDS=0
 rel=$("$top/scripts/fetch-kernel.sh" "$series")
 run=$cache/runs/$rel
 rc=0
-"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -T 900 |
+"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -t loss_table -T 900 |
 	sed 's/^/# /' || rc=$?
 if [[ ! -f $run/demo/table.txt ]]; then
 	echo "demo: no loss table (see $run/logs/loss_table.log)" >&2
