@@ -3,6 +3,10 @@
 #   make                 build seg6_mig.ko against KDIR (W=1)
 #   make C=1             ... and run sparse on it
 #   make checkpatch      checkpatch.pl --strict on module/ and uapi/
+#   make demo            install what is needed, boot one guest (6.12), migrate
+#                        a VM under each mechanism, print the loss table
+#   make bench           the benchmarks in one guest (6.12): writes
+#                        Documentation/benchmarks.{md,json} and bench/*.png
 #   make check           install what is needed, check style, run the tools'
 #                        unit tests, test the test runner, then run the whole
 #                        suite in QEMU guests on every supported kernel
@@ -39,6 +43,12 @@ checkpatch:
 	$(CACHE)/kernels/$$rel/src/scripts/checkpatch.pl --strict --no-tree \
 		-f $(wildcard module/*.[ch] module/*/*.[ch] uapi/linux/*.h)
 
+demo:
+	selftests/bench/demo.sh
+
+bench:
+	selftests/bench/run.sh
+
 check:
 	scripts/install-deps.sh
 	$(MAKE) checkpatch
@@ -46,4 +56,4 @@ check:
 	$(if $(KVER)$(T),,selftests/runner_selftest.sh)
 	selftests/vm.sh $(if $(KVER),-k $(KVER)) $(if $(T),-t '$(T)')
 
-.PHONY: all module install clean checkpatch check
+.PHONY: all module install clean checkpatch check demo bench

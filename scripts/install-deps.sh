@@ -19,6 +19,8 @@ PACKAGES=(
 	# used by the tests inside the guest (from the host's root filesystem)
 	iproute2 iputils-ping tcpdump ethtool procps psmisc python3 netcat-openbsd
 	nftables iptables socat jq python3-scapy
+	# plots of `make bench`
+	gnuplot-nox
 )
 
 [[ $(id -u) == 0 ]] || { echo "install-deps: must run as root (apt-get)" >&2; exit 1; }

@@ -305,5 +305,34 @@ tap idle "-n 1 -t 300" no_setup "-d 2001:db8:2::2 -p 7000 -n 1"
 check "nothing routed to the tap: exits after -t with ipv6_l4 0" "$tmp/idle.json" \
 	'.ipv6_l4 == 0 and .csum_bad == 0'
 
+echo "# (d) udpseq ping: 500 echo requests at 1000/s to B, then B drops seqs 100..199"
+ip netns exec "$A" "$UDPSEQ" ping -d 2001:db8:1::2 -n 500 -r 1000 -w 500 -j > "$tmp/ping.json"
+check "ping: received 500, lost 0, reordered 0, rtt > 0" "$tmp/ping.json" \
+	'.received == 500 and .lost == 0 and .reordered == 0 and .lat_min_ms > 0'
+ip netns exec "$B" nft add rule inet tt in icmpv6 type echo-request icmpv6 sequence 100-199 drop
+ip netns exec "$A" "$UDPSEQ" ping -d 2001:db8:1::2 -n 500 -r 1000 -w 500 -j > "$tmp/pingloss.json"
+check "ping: lost 100, gaps 1, loss_window_ms about 100 (90..200)" "$tmp/pingloss.json" \
+	'.lost == 100 and .gaps == 1 and .loss_window_ms >= 90 and .loss_window_ms <= 200'
+echo "     $(jq -c '{received, lost, gaps, loss_window_ms}' "$tmp/pingloss.json")"
+ip netns exec "$A" "$UDPSEQ" ping -d 2001:db8:1::2 -n 100000 -r 1000 -w 500 -j \
+	> "$tmp/pingterm.json" &
+pid=$!
+pids+=("$pid")
+sleep 0.5	# the run's length: any, past seq 199
+kill -TERM "$pid"
+wait "$pid"
+check "ping: SIGTERM ends the requests, expected = those sent, only 100..199 lost" "$tmp/pingterm.json" \
+	'.expected > 200 and .expected < 100000 and .received == .expected - 100 and .lost == 100'
+
+echo "# (d) recv -R: resume time 0 (none) and a resume time in the future"
+echo 0 > "$tmp/resume0"
+udp r0 5008 "-n 100 -R $tmp/resume0" "-d 2001:db8:1::2 -n 100 -r 10000"
+check "-R with 0: held 0, release_ms 0" "$tmp/r0.json" '.held == 0 and .release_ms == 0'
+echo $(( $(date +%s%N) + 3600000000000 )) > "$tmp/resume1"
+udp r1 5009 "-n 100 -R $tmp/resume1" "-d 2001:db8:1::2 -n 100 -r 10000"
+check "-R later than every arrival: held 0" "$tmp/r1.json" '.held == 0 and .received == 100'
+check_cmd "-R with a missing file: exit 1" bash -c \
+	"! ip netns exec '$B' '$UDPSEQ' recv -p 5010 -w 100 -R '$tmp/none' > /dev/null 2>&1"
+
 echo "# $checks checks, $failed failed"
 ((failed == 0))

@@ -23,6 +23,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip6.h>
 #include <poll.h>
 #include <signal.h>
@@ -79,13 +80,23 @@ static void usage(void)
 		"                   [-I IFNAME] [-f FIRST_SEQ] [-B]\n"
 		"       udpseq recv -p PORT [-b BIND_ADDR] [-n EXPECTED] [-t IDLE_TIMEOUT_MS]\n"
 		"                   [-w WAIT_FIRST_MS] [-j] [-o ARRIVALS_FILE] [-e EXPECT_DST]\n"
+		"                   [-R RESUME_FILE]\n"
+		"       udpseq ping -d ADDR -n COUNT [-r RATE_PPS] [-s PAYLOAD_BYTES] [-w LINGER_MS]\n"
+		"                   [-j] [-o ARRIVALS_FILE] [-R RESUME_FILE]\n"
 		"send: COUNT datagrams with seqs FIRST_SEQ.. (default 0) at RATE_PPS\n"
 		"  (default 0 = as fast as possible), payload default 64 bytes (min %d);\n"
 		"  -B sends through a raw socket with a deliberately wrong UDP checksum.\n"
 		"recv: until EXPECTED seqs 0..EXPECTED-1 all arrived, or IDLE_TIMEOUT_MS\n"
 		"  (default 2000) without a datagram after the first one, or WAIT_FIRST_MS\n"
 		"  (default 10000) without any; SIGINT/SIGTERM also end it. Prints a\n"
-		"  summary (one JSON line with -j). Exit 0 when it ran, 1 on errors.\n",
+		"  summary (one JSON line with -j). Exit 0 when it ran, 1 on errors.\n"
+		"  -R: RESUME_FILE, read at the end, holds a CLOCK_REALTIME ns (the VM's\n"
+		"  port up, 0: none); datagrams sent before it and received after it are\n"
+		"  'held'.\n"
+		"ping: COUNT ICMPv6 echo requests at RATE_PPS (default 1000) carrying the\n"
+		"  same payload (default 56 bytes), then LINGER_MS (default 2000) for the\n"
+		"  last replies; recv's summary, latency = round trip. SIGINT/SIGTERM: no\n"
+		"  more requests (COUNT = those sent), replies awaited as after the last.\n",
 		HDR_LEN);
 	exit(1);
 }
@@ -488,9 +499,190 @@ static int64_t pct(const int64_t *v, size_t n, double p)
 	return v[k - 1];
 }
 
+/*
+ * The summary of what arrived (recv, ping): printed as text or one JSON
+ * line; -o writes the arrivals, -R the datagrams held over a resume time.
+ */
+static int report(struct rx *rx, uint64_t expected, bool json,
+		  const char *resume_file, const char *out_file)
+{
+	{
+		uint64_t range = expected ? expected : (rx->any ? rx->max_seq + 1 : 0);
+		uint64_t lost = 0, gaps = 0, win_sum = 0, win_max = 0;
+		uint64_t min_seq = UINT64_MAX, max_seen_send = 0, min_seen_send = 0;
+		double interval = 0;	/* mean send interval, to estimate open gaps */
+		int64_t *lat = NULL, lat_sum_us = 0;
+		/* -R: datagrams sent before the resume time, received after it. */
+		uint64_t resume_ns = 0, held = 0, held_lat_sum = 0, held_lat_max = 0, release = 0;
+		size_t nl = rx->n;
+		uint64_t s;
+
+		if (range > rx->seq_cap && rx_grow_seq(rx, range - 1)) {
+			perror("udpseq: malloc");
+			return 1;
+		}
+		for (s = 0; s < rx->seq_cap && s <= rx->max_seq && rx->any; s++) {
+			if (!rx->send_by_seq[s])
+				continue;
+			if (min_seq == UINT64_MAX) {
+				min_seq = s;
+				min_seen_send = rx->send_by_seq[s];
+			}
+			max_seen_send = rx->send_by_seq[s];
+		}
+		if (min_seq != UINT64_MAX && rx->max_seq > min_seq && max_seen_send > min_seen_send)
+			interval = (double)(max_seen_send - min_seen_send) /
+				   (double)(rx->max_seq - min_seq);
+
+		/* Gaps: maximal runs of missing seqs in 0..range-1. */
+		for (s = 0; s < range;) {
+			uint64_t a, b, before, after, w;
+
+			if (rx->send_by_seq[s]) {
+				s++;
+				continue;
+			}
+			a = s;
+			while (s < range && !rx->send_by_seq[s])
+				s++;
+			b = s;		/* first seq after the gap (maybe absent) */
+			lost += b - a;
+			gaps++;
+			if (a > 0 && b < rx->seq_cap && rx->send_by_seq[b]) {
+				before = rx->send_by_seq[a - 1];
+				after = rx->send_by_seq[b];
+				w = after > before ? after - before : 0;
+			} else if (a > 0) {
+				/* Trailing gap: extrapolate at the mean rate. */
+				w = (uint64_t)(interval * (double)(b - a + 1));
+			} else if (b < rx->seq_cap && rx->send_by_seq[b]) {
+				/* Leading gap: likewise. */
+				w = (uint64_t)(interval * (double)(b - a + 1));
+			} else {
+				w = 0;	/* nothing received at all */
+			}
+			win_sum += w;
+			if (w > win_max)
+				win_max = w;
+		}
+
+		if (resume_file) {
+			FILE *f = fopen(resume_file, "r");
+			unsigned long long v = 0;
+
+			if (!f || fscanf(f, "%llu", &v) != 1) {
+				fprintf(stderr, "udpseq: -R %s: no resume time\n", resume_file);
+				if (f)
+					fclose(f);
+				return 1;
+			}
+			fclose(f);
+			resume_ns = v;	/* 0: the VM never resumed, nothing held */
+			for (size_t i = 0; i < nl && resume_ns; i++) {
+				const struct arrival *a = &rx->a[i];
+				uint64_t l = a->recv_ns - a->send_ns;
+
+				if (a->send_ns >= resume_ns || a->recv_ns < resume_ns)
+					continue;
+				held++;
+				held_lat_sum += l;
+				if (l > held_lat_max)
+					held_lat_max = l;
+				if (a->recv_ns - resume_ns > release)
+					release = a->recv_ns - resume_ns;
+			}
+		}
+
+		if (nl) {
+			lat = malloc(nl * sizeof(*lat));
+			if (!lat) {
+				perror("udpseq: malloc");
+				return 1;
+			}
+			for (size_t i = 0; i < nl; i++) {
+				lat[i] = (int64_t)(rx->a[i].recv_ns - rx->a[i].send_ns);
+				lat_sum_us += lat[i] / 1000;
+			}
+			qsort(lat, nl, sizeof(*lat), cmp_i64);
+		}
+
+#define MS(ns) ((double)(ns) / 1e6)
+		if (json) {
+			printf("{\"received\":%zu,\"unique\":%" PRIu64 ",\"lost\":%" PRIu64
+			       ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64
+			       ",\"first_seq\":%" PRId64 ",\"last_seq\":%" PRId64
+			       ",\"max_seq\":%" PRId64 ",\"expected\":%" PRIu64
+			       ",\"gaps\":%" PRIu64 ",\"loss_window_ms\":%.3f"
+			       ",\"loss_window_max_ms\":%.3f"
+			       ",\"lat_min_ms\":%.3f,\"lat_avg_ms\":%.3f,\"lat_p50_ms\":%.3f"
+			       ",\"lat_p99_ms\":%.3f,\"lat_max_ms\":%.3f"
+			       ",\"rthdr\":%" PRIu64 ",\"dst_mismatch\":%" PRIu64
+			       ",\"invalid\":%" PRIu64 ",\"sock_drops\":%u",
+			       rx->n, rx->unique, lost, rx->duplicates, rx->reordered,
+			       nl ? (int64_t)rx->a[0].seq : -1,
+			       nl ? (int64_t)rx->a[nl - 1].seq : -1,
+			       rx->any ? (int64_t)rx->max_seq : -1, expected,
+			       gaps, MS(win_sum), MS(win_max),
+			       MS(nl ? lat[0] : 0), nl ? (double)lat_sum_us / 1e3 / (double)nl : 0.0,
+			       MS(pct(lat, nl, 0.50)), MS(pct(lat, nl, 0.99)),
+			       MS(nl ? lat[nl - 1] : 0),
+			       rx->rthdr, rx->dst_mismatch, rx->invalid, rx->sock_drops);
+			if (resume_file)
+				printf(",\"held\":%" PRIu64 ",\"held_lat_avg_ms\":%.3f"
+				       ",\"held_lat_max_ms\":%.3f,\"release_ms\":%.3f",
+				       held, held ? MS(held_lat_sum) / (double)held : 0.0,
+				       MS(held_lat_max), MS(release));
+			printf("}\n");
+		} else {
+			printf("received %zu unique %" PRIu64 " lost %" PRIu64
+			       " duplicates %" PRIu64 " reordered %" PRIu64 "\n",
+			       rx->n, rx->unique, lost, rx->duplicates, rx->reordered);
+			printf("first_seq %" PRId64 " last_seq %" PRId64 " max_seq %" PRId64
+			       " expected %" PRIu64 "\n",
+			       nl ? (int64_t)rx->a[0].seq : -1,
+			       nl ? (int64_t)rx->a[nl - 1].seq : -1,
+			       rx->any ? (int64_t)rx->max_seq : -1, expected);
+			printf("gaps %" PRIu64 " loss_window_ms %.3f loss_window_max_ms %.3f\n",
+			       gaps, MS(win_sum), MS(win_max));
+			printf("lat_min_ms %.3f lat_avg_ms %.3f lat_p50_ms %.3f lat_p99_ms %.3f lat_max_ms %.3f\n",
+			       MS(nl ? lat[0] : 0), nl ? (double)lat_sum_us / 1e3 / (double)nl : 0.0,
+			       MS(pct(lat, nl, 0.50)), MS(pct(lat, nl, 0.99)),
+			       MS(nl ? lat[nl - 1] : 0));
+			printf("rthdr %" PRIu64 " dst_mismatch %" PRIu64 " invalid %" PRIu64
+			       " sock_drops %u\n",
+			       rx->rthdr, rx->dst_mismatch, rx->invalid, rx->sock_drops);
+			if (resume_file)
+				printf("held %" PRIu64 " held_lat_avg_ms %.3f held_lat_max_ms %.3f"
+				       " release_ms %.3f\n",
+				       held, held ? MS(held_lat_sum) / (double)held : 0.0,
+				       MS(held_lat_max), MS(release));
+		}
+		fflush(stdout);
+		free(lat);
+	}
+
+	if (out_file) {
+		FILE *f = fopen(out_file, "w");
+
+		if (!f) {
+			fprintf(stderr, "udpseq: %s: %s\n", out_file, strerror(errno));
+			return 1;
+		}
+		for (size_t i = 0; i < rx->n; i++)
+			fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+				rx->a[i].seq, rx->a[i].send_ns, rx->a[i].recv_ns);
+		if (fclose(f)) {
+			fprintf(stderr, "udpseq: %s: %s\n", out_file, strerror(errno));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int do_recv(int argc, char **argv)
 {
 	const char *bind_addr = NULL, *out_file = NULL, *expect = NULL;
+	const char *resume_file = NULL;
 	uint64_t port = 0, expected = 0, idle_ms = 2000, wait_ms = 10000;
 	bool have_port = false, json = false;
 	struct in6_addr expect_dst;
@@ -504,7 +696,7 @@ static int do_recv(int argc, char **argv)
 	struct mmsghdr msgs[BATCH];
 	struct iovec iovs[BATCH];
 
-	while ((opt = getopt(argc, argv, "p:b:n:t:w:jo:e:h")) != -1) {
+	while ((opt = getopt(argc, argv, "p:b:n:t:w:jo:e:R:h")) != -1) {
 		switch (opt) {
 		case 'p': port = arg_u64("-p", optarg, 65535); have_port = true; break;
 		case 'b': bind_addr = optarg; break;
@@ -514,6 +706,7 @@ static int do_recv(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'o': out_file = optarg; break;
 		case 'e': expect = optarg; break;
+		case 'R': resume_file = optarg; break;
 		default: usage();
 		}
 	}
@@ -685,137 +878,154 @@ static int do_recv(int argc, char **argv)
 	}
 	close(fd);
 
-	/* ------------------------------------------------ summary */
+	if (report(&rx, expected, json, resume_file, out_file))
+		return 1;
+	free(rx.a);
+	free(rx.send_by_seq);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- ping */
+
+/*
+ * ICMPv6 echo requests at a fixed rate, each carrying the udpseq payload
+ * (seq, send time), which the echo reply brings back: the summary is
+ * recv's, with latency = round-trip time. Unlike iputils ping, the rate
+ * holds while replies are missing (iputils slows down to 100 pkt/s then).
+ */
+static int do_ping(int argc, char **argv)
+{
+	const char *addr = NULL, *out_file = NULL, *resume_file = NULL;
+	uint64_t count = 0, rate = 1000, size = 56, linger_ms = 2000, i = 0;
+	bool have_count = false, json = false;
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	struct icmp6_filter filt;
+	struct rx rx;
+	uint8_t buf[8 + MAX_PAYLOAD], rbuf[8 + MAX_PAYLOAD + 1], cbuf[256];
+	uint16_t ident = (uint16_t)getpid();
+	uint64_t t0, end = 0, errors = 0;
+	int fd, opt, one = 1;
+
+	while ((opt = getopt(argc, argv, "d:n:r:s:w:jo:R:h")) != -1) {
+		switch (opt) {
+		case 'd': addr = optarg; break;
+		case 'n': count = arg_u64("-n", optarg, MAX_SEQ); have_count = true; break;
+		case 'r': rate = arg_u64("-r", optarg, 1000000); break;
+		case 's': size = arg_u64("-s", optarg, MAX_PAYLOAD); break;
+		case 'w': linger_ms = arg_u64("-w", optarg, INT_MAX); break;
+		case 'j': json = true; break;
+		case 'o': out_file = optarg; break;
+		case 'R': resume_file = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || !addr || !have_count || !rate || size < HDR_LEN)
+		usage();
+	if (resolve(addr, 0, &dst, &dlen))
+		return 1;
+	if (dst.ss_family != AF_INET6) {
+		fprintf(stderr, "udpseq: ping: IPv6 only\n");
+		return 1;
+	}
+	fd = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);	/* the kernel sums it */
+	if (fd < 0) {
+		perror("udpseq: ping: raw ICMPv6 socket");
+		return 1;
+	}
+	ICMP6_FILTER_SETBLOCKALL(&filt);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filt);
+	setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt, sizeof(filt));
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
+		perror("udpseq: SO_TIMESTAMPNS (falling back to user-space time)");
 	{
-		uint64_t range = expected ? expected : (rx.any ? rx.max_seq + 1 : 0);
-		uint64_t lost = 0, gaps = 0, win_sum = 0, win_max = 0;
-		uint64_t min_seq = UINT64_MAX, max_seen_send = 0, min_seen_send = 0;
-		double interval = 0;	/* mean send interval, to estimate open gaps */
-		int64_t *lat = NULL, lat_sum_us = 0;
-		size_t nl = rx.n;
-		uint64_t s;
+		int sz = 4 << 20;
 
-		if (range > rx.seq_cap && rx_grow_seq(&rx, range - 1)) {
-			perror("udpseq: malloc");
-			return 1;
-		}
-		for (s = 0; s < rx.seq_cap && s <= rx.max_seq && rx.any; s++) {
-			if (!rx.send_by_seq[s])
-				continue;
-			if (min_seq == UINT64_MAX) {
-				min_seq = s;
-				min_seen_send = rx.send_by_seq[s];
-			}
-			max_seen_send = rx.send_by_seq[s];
-		}
-		if (min_seq != UINT64_MAX && rx.max_seq > min_seq && max_seen_send > min_seen_send)
-			interval = (double)(max_seen_send - min_seen_send) /
-				   (double)(rx.max_seq - min_seq);
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 
-		/* Gaps: maximal runs of missing seqs in 0..range-1. */
-		for (s = 0; s < range;) {
-			uint64_t a, b, before, after, w;
+	memset(&rx, 0, sizeof(rx));
+	if (rx_grow_seq(&rx, count ? count - 1 : 0)) {
+		perror("udpseq: malloc");
+		return 1;
+	}
+	memset(buf, 0, sizeof(buf));
+	buf[0] = ICMP6_ECHO_REQUEST;
+	memcpy(buf + 4, &(uint16_t){ htons(ident) }, 2);
+	memcpy(buf + 8, &(uint32_t){ htonl(MAGIC) }, 4);
 
-			if (rx.send_by_seq[s]) {
-				s++;
-				continue;
-			}
-			a = s;
-			while (s < range && !rx.send_by_seq[s])
-				s++;
-			b = s;		/* first seq after the gap (maybe absent) */
-			lost += b - a;
-			gaps++;
-			if (a > 0 && b < rx.seq_cap && rx.send_by_seq[b]) {
-				before = rx.send_by_seq[a - 1];
-				after = rx.send_by_seq[b];
-				w = after > before ? after - before : 0;
-			} else if (a > 0) {
-				/* Trailing gap: extrapolate at the mean rate. */
-				w = (uint64_t)(interval * (double)(b - a + 1));
-			} else if (b < rx.seq_cap && rx.send_by_seq[b]) {
-				/* Leading gap: likewise. */
-				w = (uint64_t)(interval * (double)(b - a + 1));
-			} else {
-				w = 0;	/* nothing received at all */
-			}
-			win_sum += w;
-			if (w > win_max)
-				win_max = w;
-		}
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	catch_signals();
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (;;) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC), next;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-		if (nl) {
-			lat = malloc(nl * sizeof(*lat));
-			if (!lat) {
-				perror("udpseq: malloc");
-				return 1;
-			}
-			for (size_t i = 0; i < nl; i++) {
-				lat[i] = (int64_t)(rx.a[i].recv_ns - rx.a[i].send_ns);
-				lat_sum_us += lat[i] / 1000;
-			}
-			qsort(lat, nl, sizeof(*lat), cmp_i64);
-		}
-
-#define MS(ns) ((double)(ns) / 1e6)
-		if (json) {
-			printf("{\"received\":%zu,\"unique\":%" PRIu64 ",\"lost\":%" PRIu64
-			       ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64
-			       ",\"first_seq\":%" PRId64 ",\"last_seq\":%" PRId64
-			       ",\"max_seq\":%" PRId64 ",\"expected\":%" PRIu64
-			       ",\"gaps\":%" PRIu64 ",\"loss_window_ms\":%.3f"
-			       ",\"loss_window_max_ms\":%.3f"
-			       ",\"lat_min_ms\":%.3f,\"lat_avg_ms\":%.3f,\"lat_p50_ms\":%.3f"
-			       ",\"lat_p99_ms\":%.3f,\"lat_max_ms\":%.3f"
-			       ",\"rthdr\":%" PRIu64 ",\"dst_mismatch\":%" PRIu64
-			       ",\"invalid\":%" PRIu64 ",\"sock_drops\":%u}\n",
-			       rx.n, rx.unique, lost, rx.duplicates, rx.reordered,
-			       nl ? (int64_t)rx.a[0].seq : -1,
-			       nl ? (int64_t)rx.a[nl - 1].seq : -1,
-			       rx.any ? (int64_t)rx.max_seq : -1, expected,
-			       gaps, MS(win_sum), MS(win_max),
-			       MS(nl ? lat[0] : 0), nl ? (double)lat_sum_us / 1e3 / (double)nl : 0.0,
-			       MS(pct(lat, nl, 0.50)), MS(pct(lat, nl, 0.99)),
-			       MS(nl ? lat[nl - 1] : 0),
-			       rx.rthdr, rx.dst_mismatch, rx.invalid, rx.sock_drops);
+		if (stop && i < count)
+			count = i;	/* SIGINT/SIGTERM: no more requests, replies still count */
+		if (i < count) {
+			next = t0 + (uint64_t)((unsigned __int128)i * 1000000000u / rate);
 		} else {
-			printf("received %zu unique %" PRIu64 " lost %" PRIu64
-			       " duplicates %" PRIu64 " reordered %" PRIu64 "\n",
-			       rx.n, rx.unique, lost, rx.duplicates, rx.reordered);
-			printf("first_seq %" PRId64 " last_seq %" PRId64 " max_seq %" PRId64
-			       " expected %" PRIu64 "\n",
-			       nl ? (int64_t)rx.a[0].seq : -1,
-			       nl ? (int64_t)rx.a[nl - 1].seq : -1,
-			       rx.any ? (int64_t)rx.max_seq : -1, expected);
-			printf("gaps %" PRIu64 " loss_window_ms %.3f loss_window_max_ms %.3f\n",
-			       gaps, MS(win_sum), MS(win_max));
-			printf("lat_min_ms %.3f lat_avg_ms %.3f lat_p50_ms %.3f lat_p99_ms %.3f lat_max_ms %.3f\n",
-			       MS(nl ? lat[0] : 0), nl ? (double)lat_sum_us / 1e3 / (double)nl : 0.0,
-			       MS(pct(lat, nl, 0.50)), MS(pct(lat, nl, 0.99)),
-			       MS(nl ? lat[nl - 1] : 0));
-			printf("rthdr %" PRIu64 " dst_mismatch %" PRIu64 " invalid %" PRIu64
-			       " sock_drops %u\n",
-			       rx.rthdr, rx.dst_mismatch, rx.invalid, rx.sock_drops);
+			if (!end)
+				end = now + linger_ms * 1000000ull;
+			if (rx.expected_seen >= count || now >= end)
+				break;
+			next = end;
 		}
-		fflush(stdout);
-		free(lat);
-	}
+		if (now >= next && i < count) {
+			uint64_t seq = htobe64(i), ts = htobe64(now_ns(CLOCK_REALTIME));
 
-	if (out_file) {
-		FILE *f = fopen(out_file, "w");
-
-		if (!f) {
-			fprintf(stderr, "udpseq: %s: %s\n", out_file, strerror(errno));
-			return 1;
+			memcpy(buf + 6, &(uint16_t){ htons((uint16_t)i) }, 2);
+			memcpy(buf + 12, &seq, 8);
+			memcpy(buf + 20, &ts, 8);
+			if (sendto(fd, buf, 8 + size, 0, (struct sockaddr *)&dst, dlen) < 0)
+				errors++;	/* the seq is spent: lost */
+			i++;
+			continue;
 		}
-		for (size_t i = 0; i < rx.n; i++)
-			fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-				rx.a[i].seq, rx.a[i].send_ns, rx.a[i].recv_ns);
-		if (fclose(f)) {
-			fprintf(stderr, "udpseq: %s: %s\n", out_file, strerror(errno));
-			return 1;
+		{
+			struct timespec to = {
+				.tv_sec = (time_t)((next - now) / 1000000000u),
+				.tv_nsec = (long)((next - now) % 1000000000u),
+			};
+
+			if (ppoll(&pfd, 1, &to, NULL) <= 0)
+				continue;
+		}
+		for (;;) {
+			struct iovec iov = { .iov_base = rbuf, .iov_len = sizeof(rbuf) };
+			struct msghdr mh = {
+				.msg_iov = &iov, .msg_iovlen = 1,
+				.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+			};
+			uint64_t recv_ns = now_ns(CLOCK_REALTIME);
+			struct cmsghdr *c;
+			ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+			uint16_t id;
+
+			if (n < 0)
+				break;
+			for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+				if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+					struct timespec ts;
+
+					memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+					recv_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+				}
+			}
+			memcpy(&id, rbuf + 4, 2);
+			if (n < 8 || rbuf[0] != ICMP6_ECHO_REPLY || ntohs(id) != ident)
+				continue;
+			record(&rx, rbuf + 8, (size_t)n - 8, recv_ns, false, NULL, false,
+			       NULL, count);
 		}
 	}
+	close(fd);
+	if (errors)
+		fprintf(stderr, "udpseq: ping: %" PRIu64 " send errors\n", errors);
+	if (report(&rx, count, json, resume_file, out_file))
+		return 1;
 	free(rx.a);
 	free(rx.send_by_seq);
 	return 0;
@@ -830,6 +1040,8 @@ int main(int argc, char **argv)
 		return do_send(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "recv"))
 		return do_recv(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ping"))
+		return do_ping(argc - 1, argv + 1);
 	usage();
 	return 1;
 }

@@ -1,0 +1,230 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The migration test bed (SPEC section 5), on the namespaces of topology.sh
+# (sourced by the migration test and the benchmarks; needs lib.sh):
+#
+#   client ---- gw ---- s1 (End.FWP)  -- vmport --+
+#                 \      |                        |  vm: VIP, its sockets
+#                  ---- s2 (End.FWP, End.BFW)     |  survive the move
+#                               vmport <- moved --+
+#
+# A migration: the VM's port (the host end of its veth, vmport) goes down
+# in s1 (VM paused), the downtime passes, the port moves into s2, v/128 is
+# routed there and the port comes up (VM resumed).
+#
+# Mechanisms (paper section IV):
+#   none       no migration (the meters' floor)
+#   baseline   gateway R(s1); the controller sets R(s2) a controller delay
+#              after the VM resumed
+#   sr-drop    gateway M(s1,s2) before the migration, End.BFW buffer 0;
+#              R(s2) a controller delay after the VM resumed
+#   sr-buffer  the same with End.BFW buffering (buffer TB_BUFFER packets)
+# Gateway modes: inline (T.Insert) and encap (T.Encaps). The gateway is set
+# with plain `ip route replace` (gw_run, gw_migrate).
+#
+# Meters, run from the client towards the VIP while the VM migrates, both
+# udpseq (selftests/tools), both with -R (packets held over the downtime,
+# their latency, the release delay after the port came up) and -o (every
+# arrival: seq, send and receive time, in $TRAFFIC_DIR/*.arrivals):
+#   ping   ICMPv6 echo every TB_PING_MS, answered by the VM's kernel;
+#   udp    datagrams at a rate, to a receiver in the VM.
+#
+# Use:
+#   tb_setup MECH MODE
+#   tb_ping_start; tb_udp_start RATE
+#   tb_wait_flowing
+#   tb_migrate DOWNTIME_MS CTRL_DELAY_MS
+#   tb_finish [TAIL_MS]      # stops the meters TAIL_MS later, waits for them
+#   tb_result                # one JSON line: mechanism, mode, downtime, ping, udp
+#   tb_get ping.lost ...     # fields of that result
+
+source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
+
+# Tunables (environment): ping interval, End.BFW buffer and hold time,
+# UDP port.
+TB_PING_MS=${TB_PING_MS:-1}
+TB_BUFFER=${TB_BUFFER:-8192}
+TB_HOLD=${TB_HOLD:-5000}
+TB_PORT=${TB_PORT:-6000}
+
+TB_MECH=
+TB_RATE=0
+TB_PING_PID=
+TB_SEND_PID=
+
+# Time in ns, CLOCK_REALTIME, without a fork (what udpseq and ping stamp).
+tb_now_ns() {
+	local t=$EPOCHREALTIME
+	echo "${t/./}000"
+}
+
+# tb_setup MECH MODE: the topology with the VM on s1, the hosts' SIDs, the
+# gateway in R(s1), every neighbour on the path resolved.
+tb_setup() {
+	TB_MECH=$1
+	case $TB_MECH in
+	none | baseline | sr-drop | sr-buffer) ;;
+	*) fail "tb_setup: unknown mechanism '$TB_MECH'" ;;
+	esac
+	TB_RATE=0 TB_PING_PID= TB_SEND_PID=
+	topo_setup "$2"
+	FAIL_HOOK=tb_dump
+	add_fwp 1 count
+	add_fwp 2 count
+	case $TB_MECH in
+	sr-drop) add_bfw count buffer 0 ;;
+	sr-buffer) add_bfw count buffer "$TB_BUFFER" hold "$TB_HOLD" ;;
+	esac
+	# A release of rate x downtime packets at once: room in the backlog
+	# (global, but the guest runs nothing else).
+	sysctl -qw net.core.netdev_max_backlog=100000
+	n_client ping -6 -c 1 -W 5 "$VIP" >/dev/null || fail "$TB_MECH: VM unreachable"
+	echo 0 > "$TRAFFIC_DIR/resume"
+	echo 0 > "$TRAFFIC_DIR/pause"
+}
+
+# tb_reorders METER: the arrivals that came after a higher seq, with their
+# send and receive times relative to the resume time (ms), and the time the
+# gateway was set to R(s2), also relative to the resume.
+tb_reorders() {
+	local f=$TRAFFIC_DIR/$1.arrivals
+	[[ -f $f ]] || return 0
+	awk -v r="$(cat "$TRAFFIC_DIR/resume")" -v sw="$(cat "$TRAFFIC_DIR/switch" 2>/dev/null || echo 0)" -v m="$1" '
+		NR == 1 { if (sw > 0) printf "%s: gateway R(s2) at %+.3f ms\n", m, (sw - r) / 1e6 }
+		NR > 1 && $1 < max && n++ < 10 {
+			printf "%s: seq %d after %d: sent %+.3f ms, received %+.3f ms (from the resume)\n",
+				m, $1, max, ($2 - r) / 1e6, ($3 - r) / 1e6
+		}
+		$1 > max { max = $1 }' "$f"
+}
+
+tb_dump() {
+	topo_dump
+	tb_reorders udp
+	tb_reorders ping
+	[[ -f $TRAFFIC_DIR/ping.out ]] && echo "--- ping: $(cat "$TRAFFIC_DIR/ping.out")"
+	return 0
+}
+
+# Meters run until tb_finish stops them (at most TB_MAX_SECONDS).
+TB_MAX_SECONDS=${TB_MAX_SECONDS:-60}
+
+# tb_ping_start: the client pings the VIP every TB_PING_MS (udpseq ping:
+# ICMPv6 echo at a rate that holds while replies are missing).
+tb_ping_start() {
+	local rate=$((1000 / TB_PING_MS))
+	ip netns exec "$NS_CLIENT" "$UDPSEQ" ping -d "$VIP" -n $((rate * TB_MAX_SECONDS)) \
+		-r $rate -w 3000 -j -R "$TRAFFIC_DIR/resume" \
+		-o "$TRAFFIC_DIR/ping.arrivals" > "$TRAFFIC_DIR/ping.out" 2> "$TRAFFIC_DIR/ping.err" &
+	TB_PING_PID=$!
+}
+
+# tb_udp_start RATE: udpseq from the client to the VM at RATE pkt/s; the
+# receiver ends 3 s after the last datagram.
+tb_udp_start() {
+	TB_RATE=$1
+	recv_start "$TB_PORT" -w 30000 -t 3000 -R "$TRAFFIC_DIR/resume" \
+		-o "$TRAFFIC_DIR/udp.arrivals"
+	ip netns exec "$NS_CLIENT" "$UDPSEQ" send -d "$VIP" -p "$TB_PORT" \
+		-n $((TB_RATE * TB_MAX_SECONDS)) -r "$TB_RATE" > "$TRAFFIC_DIR/send.out" 2>&1 &
+	TB_SEND_PID=$!
+}
+
+vm_counter() {
+	n_vm awk -v k="$1" '$1 == k { print $2 }' /proc/net/snmp6
+}
+
+tb_flowing() {
+	[[ -z $TB_PING_PID ]] || (($(vm_counter Icmp6InEchos) >= 100 / TB_PING_MS)) || return 1
+	((TB_RATE == 0)) || (($(vm_counter Udp6InDatagrams) >= TB_RATE / 5)) || return 1
+}
+
+# tb_wait_flowing: the meters' traffic reaches the VM (a fifth of a second
+# of it), the point from which a migration is measured.
+tb_wait_flowing() {
+	busywait 30000 tb_flowing || fail "$TB_MECH: traffic does not reach the VM"
+}
+
+# tb_migrate DOWNTIME_MS CTRL_DELAY_MS: migrate the VM s1 -> s2 with the
+# controller of the mechanism (nothing for none). The pause and resume times
+# go to $TRAFFIC_DIR/pause and resume (ns); the resume time is taken just
+# before the `ip` run that sets the port up and routes v/128, so the release
+# delay measured from it includes that command's own run time (reported as
+# resume_cmd_ms). The downtime is pause to resume, the move included; a
+# move slower than DOWNTIME_MS makes it longer (the result says).
+tb_migrate() {
+	local downtime=$1 delay=$2 t0 left
+	[[ $TB_MECH == none ]] && return 0
+	[[ $TB_MECH == sr-* ]] && gw_migrate
+	ip -n "$NS_S1" link set vmport down
+	t0=$(tb_now_ns)
+	echo "$t0" > "$TRAFFIC_DIR/pause"
+	# The move itself (slow under TCG) counts towards the downtime.
+	ip -n "$NS_S1" link set vmport netns "$NS_S2"
+	left=$((downtime * 1000000 - ($(tb_now_ns) - t0)))
+	((left <= 0)) || sleep "$(tb_secs $left)"
+	# Address, up and routed in one `ip` run (a route needs the port up).
+	tb_now_ns > "$TRAFFIC_DIR/resume.tmp"
+	printf '%s\n' "addr replace fe80::1/64 dev vmport nodad" "link set vmport up" \
+		"route replace $VIP/128 dev vmport" | ip -n "$NS_S2" -b -
+	tb_now_ns > "$TRAFFIC_DIR/resumed"
+	mv "$TRAFFIC_DIR/resume.tmp" "$TRAFFIC_DIR/resume"
+	sleep "$(tb_secs $((delay * 1000000)))"
+	gw_run 2
+	tb_now_ns > "$TRAFFIC_DIR/switch"
+}
+
+# tb_secs NS: nanoseconds as seconds for sleep (no fork).
+tb_secs() {
+	printf '%d.%09d' $(($1 / 1000000000)) $(($1 % 1000000000))
+}
+
+# tb_finish [TAIL_MS]: let the meters run TAIL_MS more (default 1000),
+# stop them and wait for their results.
+tb_finish() {
+	sleep "$(tb_secs $((${1:-1000} * 1000000)))"
+	[[ -z $TB_PING_PID ]] || kill -TERM "$TB_PING_PID"
+	if [[ -n $TB_SEND_PID ]]; then
+		kill -TERM "$TB_SEND_PID"
+		wait "$TB_SEND_PID" || fail "$TB_MECH: udpseq send failed: $(cat "$TRAFFIC_DIR/send.out")"
+		recv_wait "$TB_PORT"
+	fi
+	if [[ -n $TB_PING_PID ]]; then
+		wait "$TB_PING_PID" || fail "$TB_MECH: udpseq ping failed: $(cat "$TRAFFIC_DIR/ping.err")"
+	fi
+}
+
+# tb_result: the run as one JSON line, also kept in $TRAFFIC_DIR/result.json
+# for tb_get.
+tb_result() {
+	local pause resume resumed ping=null udp=null sent=0
+	pause=$(cat "$TRAFFIC_DIR/pause")
+	resume=$(cat "$TRAFFIC_DIR/resume")
+	resumed=$(cat "$TRAFFIC_DIR/resumed" 2>/dev/null || echo 0)
+	[[ -n $TB_PING_PID ]] && ping=$(cat "$TRAFFIC_DIR/ping.out")
+	if [[ -n $TB_SEND_PID ]]; then
+		udp=$(cat "$TRAFFIC_DIR/recv.$TB_PORT")
+		sent=$(awk '/^sent/ { print $2 }' "$TRAFFIC_DIR/send.out")
+	fi
+	jq -c -n --arg mech "$TB_MECH" --arg mode "$GW_MODE" \
+		--argjson rate "$TB_RATE" --argjson pause "$pause" --argjson resume "$resume" \
+		--argjson resumed "$resumed" --argjson ping "$ping" --argjson udp "$udp" \
+		--argjson sent "$sent" \
+		'def ms: . / 1e6 | . * 1000 | round / 1000;
+		 {mechanism: $mech, mode: $mode, udp_rate: $rate, udp_sent: $sent,
+		  downtime_ms: (if $resume > 0 then ($resume - $pause | ms) else 0 end),
+		  resume_cmd_ms: (if $resume > 0 then ($resumed - $resume | ms) else 0 end),
+		  ping: $ping, udp: $udp}' > "$TRAFFIC_DIR/result.json"
+	cat "$TRAFFIC_DIR/result.json"
+}
+
+# tb_get FIELD: a field of the last tb_result (jq path without the dot).
+tb_get() {
+	jq -r ".$1" < "$TRAFFIC_DIR/result.json"
+}
+
+# tb_bfw_stat NAME: a counter of s2's End.BFW (sr-drop, sr-buffer).
+tb_bfw_stat() {
+	mig_stat 2 $S2_BFW "$1"
+}
