@@ -8,7 +8,7 @@
 #   -k  kernel to test (default: every series in selftests/kernels)
 #   -t  test to run, by name or shell pattern (default: all)
 #   -j  guests booted at once (default: 2)
-#   -T  time limit of one guest, in seconds (default: 1800)
+#   -T  time limit of one guest, in seconds (default: 3600)
 #   -x  run the tests of DIR instead (the runner's own test uses it)
 #
 # For each kernel: fetch image + headers + linux-source (cached), build
@@ -30,7 +30,7 @@ selftests=$top/selftests
 kernels=()
 tests=()
 jobs=2
-limit=1800
+limit=3600
 testdir=$selftests
 while getopts "k:t:j:T:x:h" opt; do
 	case $opt in
