@@ -179,6 +179,11 @@ static int seg6_mig_fwp_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 					     SEG6_MIG_DROP_BAD_PACKET);
 		}
 		seg6_mig_count(inst, SEG6_MIG_STAT_LOCAL, 1);
+		/* Behind End.BFW's packets for the VIP, if any (queue.c). */
+		if (seg6_mig_net_hold(inst->net, skb, &pkt->vip)) {
+			dst_release(dst);
+			return 0;
+		}
 		return seg6_mig_deliver(skb, dst);
 	}
 

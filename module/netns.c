@@ -13,7 +13,9 @@
  *
  * seg6_mig_net_lock protects every namespace's list. It nests outside
  * seg6_mig_inst.lock and is taken with BH disabled. An instance stays on
- * the list until its teardown, so holding the lock keeps it alive.
+ * the list until its teardown, so holding the lock keeps it alive. End.FWP
+ * walks the list under RCU (seg6_mig_net_hold()): instances are freed
+ * after a grace period.
  */
 
 #include <linux/netdevice.h>
@@ -45,15 +47,43 @@ void seg6_mig_net_add(struct seg6_mig_inst *inst)
 	struct seg6_mig_net *pn = seg6_mig_pernet(inst->net);
 
 	spin_lock_bh(&seg6_mig_net_lock);
-	list_add_tail(&inst->node, &pn->insts);
+	list_add_tail_rcu(&inst->node, &pn->insts);
+	inst->listed = true;
 	spin_unlock_bh(&seg6_mig_net_lock);
+}
+
+static void seg6_mig_net_unlist(struct seg6_mig_inst *inst)
+{
+	lockdep_assert_held(&seg6_mig_net_lock);
+	if (inst->listed)
+		list_del_rcu(&inst->node);
+	inst->listed = false;
 }
 
 void seg6_mig_net_del(struct seg6_mig_inst *inst)
 {
 	spin_lock_bh(&seg6_mig_net_lock);
-	list_del_init(&inst->node);
+	seg6_mig_net_unlist(inst);
 	spin_unlock_bh(&seg6_mig_net_lock);
+}
+
+/*
+ * End.FWP found @vip present: if an End.BFW of the namespace still orders
+ * packets of @vip, queue @skb behind them (seg6_mig_bfw_hold()). True:
+ * @skb taken. RCU read side (BH disabled).
+ */
+bool seg6_mig_net_hold(struct net *net, struct sk_buff *skb,
+		       const struct in6_addr *vip)
+{
+	struct seg6_mig_net *pn = seg6_mig_pernet(net);
+	struct seg6_mig_inst *inst;
+
+	list_for_each_entry_rcu(inst, &pn->insts, node) {
+		if (inst->action == SEG6_MIG_ACTION_END_BFW &&
+		    READ_ONCE(inst->nvips) && seg6_mig_bfw_hold(inst, skb, vip))
+			return true;
+	}
+	return false;
 }
 
 static void seg6_mig_net_kick_all(struct seg6_mig_net *pn)
@@ -227,7 +257,7 @@ static void __net_exit seg6_mig_net_exit(struct net *net)
 		inst->dead = true;
 		WRITE_ONCE(inst->quiet, true);
 		spin_unlock(&inst->lock);
-		list_del_init(&inst->node);
+		seg6_mig_net_unlist(inst);
 	}
 	spin_unlock_bh(&seg6_mig_net_lock);
 	seg6_mig_queue_flush();

@@ -18,12 +18,25 @@
  * state is visible and before scanning, and an enqueuer that saw it change
  * since before its own presence lookup kicks the work again.
  *
+ * A flush ends only once what it sent has left every CPU's backlog (see
+ * seg6_mig_backlog_barrier()): until then v stays "flushing", so a packet
+ * arriving on another CPU cannot be delivered ahead of them.
+ *
+ * End.FWP. When the gateway moves v from M(s1,s2) to R(s2), packets sent
+ * before the switch may still be on the longer path through s1 while the
+ * first ones sent after it reach this host's End.FWP. So End.BFW tracks
+ * every VIP it gets packets for until SEG6_MIG_SETTLE_NS after the last,
+ * and End.FWP of the same namespace hands its packets for such a VIP over
+ * (seg6_mig_bfw_hold()): they wait in v->late and leave after v's own
+ * queue, once End.BFW got nothing for v for SEG6_MIG_SETTLE_NS.
+ *
  * Neighbour. A port that just came up rarely has the VM's neighbour entry
- * resolved, and the neighbour layer holds only a few unresolved packets.
- * So a flush sends one packet to start resolution and leaves the rest
- * queued, in order, until the entry is valid and has sent what it held
- * (else ours would overtake those): NETEVENT_NEIGH_UPDATE, sent after that,
- * kicks the release work again (netns.c).
+ * resolved, and the neighbour layer holds only a few unresolved packets,
+ * which it sends from whichever CPU receives the answer. So a flush starts
+ * resolution without a packet and keeps v's queue, in order, until the
+ * entry is valid and has sent whatever else it held:
+ * NETEVENT_NEIGH_UPDATE, sent after that, kicks the release work again
+ * (netns.c).
  *
  * Locking: inst->lock (BH) protects the queues and counters of queue state;
  * packets are delivered without it, with BH disabled. Queued packets hold
@@ -42,6 +55,10 @@
 
 /* Packets delivered between two chances for the softirq to run. */
 #define SEG6_MIG_FLUSH_BATCH	64
+/* End.BFW's packets for a VIP may trail End.FWP's by this much (above). */
+#define SEG6_MIG_SETTLE_NS	(30 * NSEC_PER_MSEC)
+/* VIPs an instance tracks at most (queued, or seen within the settle time). */
+#define SEG6_MIG_VIPS_MAX	4096
 /* Backlog (packets) of the releasing CPU under which the next batch goes:
  * well under netdev_max_backlog (1000 by default), where a veth drops.
  */
@@ -67,20 +84,66 @@ static struct seg6_mig_vip *seg6_mig_vip_find(struct seg6_mig_inst *inst,
 	return NULL;
 }
 
-/* Forget @v once it holds nothing and nobody flushes it. */
+static bool seg6_mig_settled(const struct seg6_mig_vip *v, u64 now)
+{
+	return now - v->last_ns >= SEG6_MIG_SETTLE_NS;
+}
+
+/* Track @addr (packets of it queued or seen). NULL: out of memory or over
+ * SEG6_MIG_VIPS_MAX.
+ */
+static struct seg6_mig_vip *seg6_mig_vip_new(struct seg6_mig_inst *inst,
+					     const struct in6_addr *addr)
+{
+	struct seg6_mig_vip *v;
+
+	lockdep_assert_held(&inst->lock);
+	if (inst->nvips >= SEG6_MIG_VIPS_MAX)
+		return NULL;
+	v = kzalloc(sizeof(*v), GFP_ATOMIC);
+	if (!v)
+		return NULL;
+	v->addr = *addr;
+	__skb_queue_head_init(&v->skbs);
+	__skb_queue_head_init(&v->late);
+	hash_add(inst->vips, &v->node, ipv6_addr_hash(addr));
+	WRITE_ONCE(inst->nvips, inst->nvips + 1);
+	return v;
+}
+
+/* Look at @inst's VIPs again once the last one seen has settled. */
+static void seg6_mig_settle_arm(struct seg6_mig_inst *inst)
+{
+	if (!timer_pending(&inst->settle))
+		mod_timer(&inst->settle,
+			  jiffies + nsecs_to_jiffies(SEG6_MIG_SETTLE_NS) + 1);
+}
+
+/*
+ * Forget @v once it holds nothing, nobody flushes it and it settled. Until
+ * it settled, the settle timer has the release work look again (and
+ * deliver v->late).
+ */
 static void seg6_mig_vip_put(struct seg6_mig_inst *inst, struct seg6_mig_vip *v)
 {
 	lockdep_assert_held(&inst->lock);
 	if (v->flushing || !skb_queue_empty(&v->skbs))
+		return;		/* put again when that ends */
+	if (!skb_queue_empty(&v->late) ||
+	    !seg6_mig_settled(v, ktime_get_ns())) {
+		seg6_mig_settle_arm(inst);
 		return;
+	}
 	hash_del(&v->node);
+	WRITE_ONCE(inst->nvips, inst->nvips - 1);
 	kfree(v);
 }
 
-static void seg6_mig_unlink(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
-			    struct sk_buff *skb, struct sk_buff_head *to)
+static void seg6_mig_unlink(struct seg6_mig_inst *inst,
+			    struct sk_buff_head *from, struct sk_buff *skb,
+			    struct sk_buff_head *to)
 {
-	__skb_unlink(skb, &v->skbs);
+	__skb_unlink(skb, from);
 	inst->qlen--;
 	inst->qbytes -= skb->truesize;
 	__skb_queue_tail(to, skb);
@@ -99,30 +162,19 @@ static void seg6_mig_free_list(struct seg6_mig_inst *inst,
 		kfree_skb_reason(skb, reason);
 }
 
-/* Queue @skb behind @v's packets (creating @v). False: over a limit. */
+/* Queue @skb at the tail of @list, one of @v's. False: over a limit. */
 static bool seg6_mig_enqueue(struct seg6_mig_inst *inst,
-			     struct seg6_mig_vip **vp, struct sk_buff *skb)
+			     struct sk_buff_head *list, struct sk_buff *skb)
 {
-	struct seg6_mig_vip *v = *vp;
-
 	lockdep_assert_held(&inst->lock);
 	if (inst->qlen >= inst->limit_pkts ||
 	    inst->qbytes + skb->truesize > inst->limit_bytes)
 		return false;
-	if (!v) {
-		v = kzalloc(sizeof(*v), GFP_ATOMIC);
-		if (!v)
-			return false;
-		v->addr = ipv6_hdr(skb)->daddr;
-		__skb_queue_head_init(&v->skbs);
-		hash_add(inst->vips, &v->node, ipv6_addr_hash(&v->addr));
-		*vp = v;
-	}
 
 	skb_dst_drop(skb);
 	skb_orphan(skb);
 	SEG6_MIG_CB(skb)->enqueued_ns = ktime_get_ns();
-	__skb_queue_tail(&v->skbs, skb);
+	__skb_queue_tail(list, skb);
 	inst->qlen++;
 	inst->qbytes += skb->truesize;
 	if (inst->qlen > inst->qlen_max)
@@ -133,33 +185,35 @@ static bool seg6_mig_enqueue(struct seg6_mig_inst *inst,
 	return true;
 }
 
-enum seg6_mig_neigh {
-	SEG6_MIG_NEIGH_READY,	/* valid, nothing of ours queued in it */
-	SEG6_MIG_NEIGH_PROBE,	/* no resolution running: one packet starts it */
-	SEG6_MIG_NEIGH_WAIT,	/* resolving, or sending what it held */
-};
-
 /*
- * May packets to @daddr over @dst leave now? Not while the neighbour layer
- * resolves the address or drains the packets it held meanwhile: a packet
- * sent then would overtake those.
+ * May packets to @daddr over @dst leave now? Only once its neighbour entry
+ * is valid and holds nothing: a packet sent while the neighbour layer
+ * resolves the address, or drains what it held meanwhile, would overtake
+ * those. If no resolution runs, start one, without a packet. BH disabled.
  */
-static enum seg6_mig_neigh seg6_mig_neigh(struct dst_entry *dst,
-					  const struct in6_addr *daddr)
+static bool seg6_mig_neigh_ready(struct dst_entry *dst,
+				 const struct in6_addr *daddr)
 {
 	const struct in6_addr *nh = rt6_nexthop((struct rt6_info *)dst, daddr);
+	struct net_device *dev = dst_dev(dst);
 	struct neighbour *n;
 	u8 state;
 
-	n = __ipv6_neigh_lookup_noref(dst_dev(dst), nh);
-	if (!n)
-		return SEG6_MIG_NEIGH_PROBE;
-	state = READ_ONCE(n->nud_state);
-	if (state & NUD_VALID)
-		return skb_queue_empty_lockless(&n->arp_queue) ?
-		       SEG6_MIG_NEIGH_READY : SEG6_MIG_NEIGH_WAIT;
-	return state & NUD_INCOMPLETE ? SEG6_MIG_NEIGH_WAIT :
-					SEG6_MIG_NEIGH_PROBE;
+	n = __ipv6_neigh_lookup_noref(dev, nh);
+	if (n) {
+		state = READ_ONCE(n->nud_state);
+		if (state & NUD_VALID)
+			return skb_queue_empty_lockless(&n->arp_queue);
+		if (state & NUD_INCOMPLETE)
+			return false;
+	} else {
+		n = __neigh_create(&nd_tbl, nh, dev, false);
+		if (IS_ERR(n))
+			return false;
+	}
+	/* NONE, FAILED: solicit; the answer's neighbour update kicks us. */
+	neigh_event_send(n, NULL);
+	return false;
 }
 
 /*
@@ -181,70 +235,142 @@ static void seg6_mig_backlog_wait(void)
 	}
 }
 
-/* Move up to @n packets from the head of @v's queue to @to, for delivery:
- * they count in v's next "arrived" event.
+/*
+ * Packets the release sent through a veth wait in a CPU's backlog (this
+ * CPU's, or the one RPS chose) until that CPU's softirq receives them. A
+ * packet of the same VIP delivered meanwhile on another CPU would overtake
+ * them, so wait until every backlog has received what it held once our
+ * last packet was in: RFS orders flows moving between CPUs with the same
+ * head and tail counters. Bounded, so that a CPU whose softirq does not run
+ * cannot stall the release; process context.
+ */
+static void seg6_mig_backlog_barrier(void)
+{
+#ifdef CONFIG_RPS
+	unsigned long deadline = jiffies + msecs_to_jiffies(100);
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct softnet_data *sd = &per_cpu(softnet_data, cpu);
+		unsigned int tail = READ_ONCE(sd->input_queue_tail);
+
+		while ((int)(READ_ONCE(sd->input_queue_head) - tail) < 0) {
+			if (time_after(jiffies, deadline))
+				return;
+			usleep_range(20, 50);
+		}
+	}
+#else
+	unsigned long deadline = jiffies + msecs_to_jiffies(100);
+	int cpu;
+
+	/* No counters: wait for the backlogs to be empty. */
+	for_each_online_cpu(cpu) {
+		struct softnet_data *sd = &per_cpu(softnet_data, cpu);
+
+		while (skb_queue_len_lockless(&sd->input_pkt_queue) ||
+		       skb_queue_len_lockless(&sd->process_queue)) {
+			if (time_after(jiffies, deadline))
+				return;
+			usleep_range(20, 50);
+		}
+	}
+#endif
+}
+
+/*
+ * The queue of @v to deliver from now: its own, then End.FWP's packets
+ * once End.BFW's have settled. NULL: none.
+ */
+static struct sk_buff_head *seg6_mig_ready(struct seg6_mig_vip *v, u64 now)
+{
+	if (!skb_queue_empty(&v->skbs))
+		return &v->skbs;
+	if (!skb_queue_empty(&v->late) && seg6_mig_settled(v, now))
+		return &v->late;
+	return NULL;
+}
+
+/* Move up to @n packets from the head of @list, one of @v's, to @to, for
+ * delivery: End.BFW's own count in v's next "arrived" event.
  */
 static void seg6_mig_take(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
-			  unsigned int n, struct sk_buff_head *to)
+			  struct sk_buff_head *list, unsigned int n,
+			  struct sk_buff_head *to)
 {
 	u64 now = ktime_get_ns();
 	struct sk_buff *skb;
 
-	while (n-- && (skb = skb_peek(&v->skbs))) {
-		v->wait_max_ns = max(v->wait_max_ns,
-				     now - SEG6_MIG_CB(skb)->enqueued_ns);
-		v->released++;
-		seg6_mig_unlink(inst, v, skb, to);
+	while (n-- && (skb = skb_peek(list))) {
+		if (list == &v->skbs) {
+			v->wait_max_ns = max(v->wait_max_ns,
+					     now - SEG6_MIG_CB(skb)->enqueued_ns);
+			v->released++;
+		}
+		seg6_mig_unlink(inst, list, skb, to);
 	}
 }
 
+/* v's held packets are out: tell user space (lock not held). */
+static void seg6_mig_arrived(struct seg6_mig_inst *inst, struct seg6_mig_vip *v)
+{
+	struct in6_addr addr = v->addr;
+	u32 released = v->released;
+	u64 wait_ns = v->wait_max_ns;
+
+	v->released = 0;
+	v->wait_max_ns = 0;
+	spin_unlock(&inst->lock);
+	seg6_mig_event_vip(inst, SEG6_MIG_CMD_ARRIVED, &addr, released, wait_ns);
+	spin_lock(&inst->lock);
+}
+
 /*
- * Deliver @v's queue over @dst (reference taken), oldest first, from the
+ * Deliver @v's queues over @dst (reference taken), oldest first, from the
  * release work, in batches the receiving side can absorb: a veth takes
  * netdev_max_backlog packets per CPU before its softirq runs, so BH is
- * enabled between batches and the backlog is let drain. If the VM's
- * neighbour entry is not valid, one packet goes to start its resolution
- * and the rest stays queued (v->neigh_wait = @stamp) until it is. The
- * caller set v->flushing and does not hold the lock; BH is disabled.
+ * enabled between batches and the backlog is let drain. Nothing is left
+ * to deliver only once the backlogs received the last batch; packets that
+ * came meanwhile go in another round. If the VM's neighbour entry is not
+ * ready, the queue stays (v->neigh_wait = @stamp). The caller set
+ * v->flushing and does not hold the lock; BH is disabled.
  */
 static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 			   struct dst_entry *dst, int stamp)
 {
-	struct sk_buff_head list;
-	bool probed = false;
-	struct in6_addr addr;
+	struct sk_buff_head batch, *list;
 	struct sk_buff *skb;
-	u32 released = 0;
-	unsigned int n;
-	u64 wait_ns = 0;
+	bool sent = false;
 
-	__skb_queue_head_init(&list);
+	__skb_queue_head_init(&batch);
 	spin_lock(&inst->lock);
-	while (!skb_queue_empty(&v->skbs)) {
-		n = SEG6_MIG_FLUSH_BATCH;
-		switch (seg6_mig_neigh(dst, &v->addr)) {
-		case SEG6_MIG_NEIGH_READY:
-			break;
-		case SEG6_MIG_NEIGH_PROBE:
-			if (!probed) {
-				probed = true;
-				n = 1;
+	for (;;) {
+		list = seg6_mig_ready(v, ktime_get_ns());
+		if (!list) {
+			if (!sent)
 				break;
-			}
-			fallthrough;
-		case SEG6_MIG_NEIGH_WAIT:
+			sent = false;
+			spin_unlock(&inst->lock);
+			local_bh_enable();
+			seg6_mig_backlog_barrier();
+			local_bh_disable();
+			spin_lock(&inst->lock);
+			if (v->released && skb_queue_empty(&v->skbs))
+				seg6_mig_arrived(inst, v);
+			continue;
+		}
+		if (!seg6_mig_neigh_ready(dst, &v->addr)) {
 			v->neigh_wait = stamp;
-			n = 0;
 			break;
 		}
-		if (!n)
-			break;
-		seg6_mig_take(inst, v, n, &list);
+		seg6_mig_take(inst, v, list, SEG6_MIG_FLUSH_BATCH, &batch);
 		spin_unlock(&inst->lock);
 
-		seg6_mig_count(inst, SEG6_MIG_STAT_FLUSHED, skb_queue_len(&list));
-		while ((skb = __skb_dequeue(&list)))
+		seg6_mig_count(inst, SEG6_MIG_STAT_FLUSHED,
+			       skb_queue_len(&batch));
+		while ((skb = __skb_dequeue(&batch)))
 			seg6_mig_deliver(skb, dst_clone(dst));
+		sent = true;
 		local_bh_enable();
 		seg6_mig_backlog_wait();
 		cond_resched();
@@ -252,22 +378,10 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 
 		spin_lock(&inst->lock);
 	}
-	/* All delivered (not left for NDP): the VIP has arrived. */
-	if (skb_queue_empty(&v->skbs) && v->released) {
-		addr = v->addr;
-		released = v->released;
-		wait_ns = v->wait_max_ns;
-		v->released = 0;
-		v->wait_max_ns = 0;
-	}
 	v->flushing = false;
-	inst->nflushing--;
 	seg6_mig_vip_put(inst, v);
 	spin_unlock(&inst->lock);
 	dst_release(dst);
-	if (released)
-		seg6_mig_event_vip(inst, SEG6_MIG_CMD_ARRIVED, &addr, released,
-				   wait_ns);
 }
 
 /*
@@ -328,16 +442,7 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		return -EINVAL;
 	}
 
-	/* Fast path: present and nothing queued anywhere. */
-	if (dst && !READ_ONCE(inst->qlen) && !READ_ONCE(inst->nflushing))
-		goto deliver;
-
 	spin_lock(&inst->lock);
-	v = seg6_mig_vip_find(inst, &pkt->vip);
-	if (dst && (!v || (!v->flushing && skb_queue_empty(&v->skbs)))) {
-		spin_unlock(&inst->lock);
-		goto deliver;
-	}
 	if (inst->dead) {
 		/* Held and purged at once: the counters still add up. */
 		spin_unlock(&inst->lock);
@@ -347,7 +452,19 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		kfree_skb_reason(skb, SEG6_MIG_DROP_PURGED);
 		return 0;
 	}
-	if (!seg6_mig_enqueue(inst, &v, skb)) {
+	v = seg6_mig_vip_find(inst, &pkt->vip) ?:
+	    seg6_mig_vip_new(inst, &pkt->vip);
+	if (v) {
+		v->last_ns = ktime_get_ns();
+		seg6_mig_settle_arm(inst);
+	}
+	/* Nothing of v's own ahead (End.FWP's in v->late are younger). */
+	if (dst && (!v || (!v->flushing && skb_queue_empty(&v->skbs)))) {
+		spin_unlock(&inst->lock);
+		seg6_mig_count(inst, SEG6_MIG_STAT_DELIVERED, 1);
+		return seg6_mig_deliver(skb, dst);
+	}
+	if (!v || !seg6_mig_enqueue(inst, &v->skbs, skb)) {
 		spin_unlock(&inst->lock);
 		dst_release(dst);
 		seg6_mig_count(inst, SEG6_MIG_STAT_OVERFLOW, 1);
@@ -372,16 +489,59 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	if (atomic_read(&inst->release_seq) != seq)
 		seg6_mig_kick(inst);
 	return 0;
+}
 
-deliver:
-	seg6_mig_count(inst, SEG6_MIG_STAT_DELIVERED, 1);
-	return seg6_mig_deliver(skb, dst);
+/*
+ * End.FWP of @inst's namespace found @vip present and decapsulated @skb
+ * for it. If End.BFW still has packets of @vip, or got one less than
+ * SEG6_MIG_SETTLE_NS ago, @skb waits behind them in v->late: true, @skb
+ * taken (queued, or dropped as overflow). BH disabled.
+ */
+bool seg6_mig_bfw_hold(struct seg6_mig_inst *inst, struct sk_buff *skb,
+		       const struct in6_addr *vip)
+{
+	struct seg6_mig_vip *v;
+	bool queued;
+
+	spin_lock(&inst->lock);
+	v = inst->dead ? NULL : seg6_mig_vip_find(inst, vip);
+	if (!v ||
+	    (!v->flushing && skb_queue_empty(&v->skbs) &&
+	     skb_queue_empty(&v->late) && seg6_mig_settled(v, ktime_get_ns()))) {
+		spin_unlock(&inst->lock);
+		return false;
+	}
+	queued = seg6_mig_enqueue(inst, &v->late, skb);
+	if (queued)
+		seg6_mig_settle_arm(inst);
+	spin_unlock(&inst->lock);
+
+	if (!queued) {
+		seg6_mig_count(inst, SEG6_MIG_STAT_OVERFLOW, 1);
+		kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
+		seg6_mig_overflow_note(inst);
+		return true;
+	}
+	seg6_mig_count(inst, SEG6_MIG_STAT_BUFFERED, 1);
+	return true;
+}
+
+/* The settle time of some VIP passed: deliver End.FWP's packets it held,
+ * forget VIPs seen no more.
+ */
+static void seg6_mig_settle_timer(struct timer_list *t)
+{
+	struct seg6_mig_inst *inst = from_timer(inst, t, settle);
+
+	seg6_mig_kick(inst);
 }
 
 static void seg6_mig_release_work(struct work_struct *work)
 {
 	struct seg6_mig_inst *inst = container_of(work, struct seg6_mig_inst,
 						  release);
+	struct sk_buff_head *list;
+	struct hlist_node *tmp;
 	struct seg6_mig_vip *v;
 	struct fib6_table *t;
 	struct dst_entry *dst;
@@ -415,18 +575,23 @@ static void seg6_mig_release_work(struct work_struct *work)
 restart:
 	if (inst->dead)
 		goto out;
-	hash_for_each(inst->vips, bkt, v, node) {
-		/* Skip a VIP this run already left waiting for NDP. */
-		if (v->flushing || skb_queue_empty(&v->skbs) ||
-		    v->neigh_wait == stamp)
+	hash_for_each_safe(inst->vips, bkt, tmp, v, node) {
+		if (v->flushing)
 			continue;
-		head = skb_peek(&v->skbs);
+		list = seg6_mig_ready(v, ktime_get_ns());
+		if (!list) {
+			seg6_mig_vip_put(inst, v);	/* forget it if settled */
+			continue;
+		}
+		/* Skip a VIP this run already left waiting for NDP. */
+		if (v->neigh_wait == stamp)
+			continue;
+		head = skb_peek(list);
 		dst = seg6_mig_present(inst->net, inst->table, head, &v->addr,
 				       &ipv6_hdr(head)->saddr, v->forced);
 		if (!dst)
 			continue;
 		v->flushing = true;
-		inst->nflushing++;
 		spin_unlock(&inst->lock);
 		seg6_mig_flush(inst, v, dst, stamp);
 		spin_lock(&inst->lock);
@@ -437,32 +602,42 @@ out:
 	local_bh_enable();
 }
 
+/* Move @list's packets due before @now to @to; *@next: the next due. */
+static u32 seg6_mig_expire(struct seg6_mig_inst *inst, struct sk_buff_head *list,
+			   u64 now, u64 *next, struct sk_buff_head *to)
+{
+	u64 hold_ns = (u64)inst->hold_ms * NSEC_PER_MSEC;
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	while ((skb = skb_peek(list))) {
+		u64 due = SEG6_MIG_CB(skb)->enqueued_ns + hold_ns;
+
+		if (due > now) {
+			*next = min(*next, due);
+			break;
+		}
+		seg6_mig_unlink(inst, list, skb, to);
+		n++;
+	}
+	return n;
+}
+
 static void seg6_mig_expiry(struct timer_list *t)
 {
 	struct seg6_mig_inst *inst = from_timer(inst, t, expiry);
-	u64 hold_ns = (u64)inst->hold_ms * NSEC_PER_MSEC;
 	u64 now = ktime_get_ns(), next = U64_MAX;
 	struct sk_buff_head expired;
 	struct seg6_mig_vip *v;
 	struct hlist_node *tmp;
-	struct sk_buff *skb;
 	int bkt;
 
 	__skb_queue_head_init(&expired);
 	spin_lock(&inst->lock);
 	hash_for_each_safe(inst->vips, bkt, tmp, v, node) {
-		u32 n = 0;
+		u32 n = seg6_mig_expire(inst, &v->skbs, now, &next, &expired) +
+			seg6_mig_expire(inst, &v->late, now, &next, &expired);
 
-		while ((skb = skb_peek(&v->skbs))) {
-			u64 due = SEG6_MIG_CB(skb)->enqueued_ns + hold_ns;
-
-			if (due > now) {
-				next = min(next, due);
-				break;
-			}
-			seg6_mig_unlink(inst, v, skb, &expired);
-			n++;
-		}
 		if (n)
 			seg6_mig_event_vip(inst, SEG6_MIG_CMD_EXPIRED, &v->addr,
 					   n, 0);
@@ -477,6 +652,24 @@ static void seg6_mig_expiry(struct timer_list *t)
 			   SKB_DROP_REASON_NOT_SPECIFIED);
 }
 
+/* Move @list's packets that came in through @dev (NULL: any) to @to. */
+static u32 seg6_mig_purge_list(struct seg6_mig_inst *inst,
+			       struct sk_buff_head *list,
+			       const struct net_device *dev,
+			       struct sk_buff_head *to)
+{
+	struct sk_buff *skb, *next;
+	u32 n = 0;
+
+	skb_queue_walk_safe(list, skb, next) {
+		if (dev && skb->dev != dev)
+			continue;
+		seg6_mig_unlink(inst, list, skb, to);
+		n++;
+	}
+	return n;
+}
+
 /*
  * Drop queued packets that came in through @dev, for @vip (NULL: any), as
  * purged. Returns how many.
@@ -487,7 +680,6 @@ unsigned int seg6_mig_bfw_purge(struct seg6_mig_inst *inst,
 {
 	struct sk_buff_head purged;
 	struct seg6_mig_vip *v;
-	struct sk_buff *skb, *next;
 	struct hlist_node *tmp;
 	unsigned int total;
 	int bkt;
@@ -495,16 +687,12 @@ unsigned int seg6_mig_bfw_purge(struct seg6_mig_inst *inst,
 	__skb_queue_head_init(&purged);
 	spin_lock_bh(&inst->lock);
 	hash_for_each_safe(inst->vips, bkt, tmp, v, node) {
-		u32 n = 0;
+		u32 n;
 
 		if (vip && !ipv6_addr_equal(&v->addr, vip))
 			continue;
-		skb_queue_walk_safe(&v->skbs, skb, next) {
-			if (dev && skb->dev != dev)
-				continue;
-			seg6_mig_unlink(inst, v, skb, &purged);
-			n++;
-		}
+		n = seg6_mig_purge_list(inst, &v->skbs, dev, &purged) +
+		    seg6_mig_purge_list(inst, &v->late, dev, &purged);
 		if (n)
 			seg6_mig_event_vip(inst, SEG6_MIG_CMD_PURGED, &v->addr,
 					   n, 0);
@@ -532,7 +720,7 @@ unsigned int seg6_mig_bfw_release(struct seg6_mig_inst *inst,
 	v = seg6_mig_vip_find(inst, vip);
 	if (v) {
 		v->forced = true;
-		n = skb_queue_len(&v->skbs);
+		n = skb_queue_len(&v->skbs) + skb_queue_len(&v->late);
 	}
 	spin_unlock_bh(&inst->lock);
 	if (n)
@@ -552,6 +740,8 @@ int seg6_mig_fill_vips(struct sk_buff *skb, struct seg6_mig_inst *inst,
 	struct seg6_mig_vip *v;
 	unsigned long i = 0;
 	int bkt, err = 0;
+	struct sk_buff *head;
+	u32 pkts;
 	u64 age;
 
 	vips = nla_nest_start(skb, SEG6_MIG_A_VIPS);
@@ -559,14 +749,16 @@ int seg6_mig_fill_vips(struct sk_buff *skb, struct seg6_mig_inst *inst,
 		return -EMSGSIZE;
 	spin_lock_bh(&inst->lock);
 	hash_for_each(inst->vips, bkt, v, node) {
-		if (skb_queue_empty(&v->skbs) || i++ < *skip)
+		/* The oldest: End.BFW's own are older than End.FWP's. */
+		head = skb_peek(&v->skbs) ?: skb_peek(&v->late);
+		if (!head || i++ < *skip)
 			continue;
-		age = now - SEG6_MIG_CB(skb_peek(&v->skbs))->enqueued_ns;
+		pkts = skb_queue_len(&v->skbs) + skb_queue_len(&v->late);
+		age = now - SEG6_MIG_CB(head)->enqueued_ns;
 		nest = nla_nest_start(skb, SEG6_MIG_A_VIP);
 		if (!nest ||
 		    nla_put_in6_addr(skb, SEG6_MIG_VIP_ADDR, &v->addr) ||
-		    nla_put_u32(skb, SEG6_MIG_VIP_PKTS,
-				skb_queue_len(&v->skbs)) ||
+		    nla_put_u32(skb, SEG6_MIG_VIP_PKTS, pkts) ||
 		    nla_put_u32(skb, SEG6_MIG_VIP_AGE_US,
 				min_t(u64, div_u64(age, NSEC_PER_USEC),
 				      U32_MAX))) {
@@ -588,13 +780,36 @@ int seg6_mig_fill_vips(struct sk_buff *skb, struct seg6_mig_inst *inst,
  */
 void seg6_mig_bfw_stop(struct seg6_mig_inst *inst)
 {
+	struct seg6_mig_vip *v;
+	struct hlist_node *tmp;
+	int bkt;
+
 	spin_lock_bh(&inst->lock);
 	inst->dead = true;
 	spin_unlock_bh(&inst->lock);
 	timer_shutdown_sync(&inst->expiry);
+	timer_shutdown_sync(&inst->settle);
 	cancel_work_sync(&inst->release);
 	cancel_delayed_work_sync(&inst->overflow_event);
 	seg6_mig_bfw_purge(inst, NULL, NULL);
+
+	/* Empty now; some may not have settled. */
+	spin_lock_bh(&inst->lock);
+	hash_for_each_safe(inst->vips, bkt, tmp, v, node) {
+		hash_del(&v->node);
+		kfree(v);
+	}
+	WRITE_ONCE(inst->nvips, 0);
+	spin_unlock_bh(&inst->lock);
+}
+
+static void seg6_mig_inst_free(struct rcu_head *head)
+{
+	struct seg6_mig_inst *inst = container_of(head, struct seg6_mig_inst,
+						  rcu);
+
+	free_percpu(inst->stats);
+	kfree(inst);
 }
 
 static void seg6_mig_inst_teardown(struct work_struct *work)
@@ -605,9 +820,11 @@ static void seg6_mig_inst_teardown(struct work_struct *work)
 	seg6_mig_net_del(inst);
 	if (inst->action == SEG6_MIG_ACTION_END_BFW)
 		seg6_mig_bfw_stop(inst);
-	free_percpu(inst->stats);
-	kfree(inst);
-	/* The module's exit waits for this work (destroy_workqueue). */
+	/* End.FWP may still look at it (seg6_mig_net_hold()). */
+	call_rcu(&inst->rcu, seg6_mig_inst_free);
+	/* The module's exit waits for this work (destroy_workqueue), then
+	 * for the RCU callback (rcu_barrier).
+	 */
 	module_put(THIS_MODULE);
 }
 
@@ -631,6 +848,7 @@ struct seg6_mig_inst *seg6_mig_inst_new(struct net *net, u32 action, u32 table)
 	INIT_DELAYED_WORK(&inst->overflow_event, seg6_mig_overflow_work);
 	INIT_LIST_HEAD(&inst->node);
 	timer_setup(&inst->expiry, seg6_mig_expiry, 0);
+	timer_setup(&inst->settle, seg6_mig_settle_timer, 0);
 	spin_lock_init(&inst->lock);
 	hash_init(inst->vips);
 	__module_get(THIS_MODULE);
@@ -666,4 +884,5 @@ void seg6_mig_queue_flush(void)
 void seg6_mig_queue_exit(void)
 {
 	destroy_workqueue(seg6_mig_wq);
+	rcu_barrier();		/* seg6_mig_inst_free() */
 }

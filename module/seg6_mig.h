@@ -32,11 +32,16 @@ struct seg6_mig_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
-/* Packets End.BFW holds for one VIP, oldest first. */
+/*
+ * A VIP End.BFW holds packets for or got one recently (queue.c): its
+ * packets, oldest first, then End.FWP's that arrived after them.
+ */
 struct seg6_mig_vip {
 	struct hlist_node node;
 	struct in6_addr addr;
 	struct sk_buff_head skbs;	/* its lock unused: seg6_mig_inst.lock */
+	struct sk_buff_head late;	/* End.FWP's, behind skbs */
+	u64 last_ns;			/* End.BFW's last packet for it */
 	bool flushing;			/* a CPU is delivering them */
 	bool forced;			/* released by SEG6_MIG_CMD_RELEASE */
 	int neigh_wait;			/* release run that left them for NDP */
@@ -58,9 +63,11 @@ struct seg6_mig_inst {
 	int ifindex;			/* the route's device */
 	struct net *net;		/* not counted: the route lives in it */
 	struct seg6_mig_pcpu_stats __percpu *stats;
-	struct list_head node;		/* seg6_mig_net.insts, under its lock */
+	struct list_head node;		/* seg6_mig_net.insts (RCU) */
+	bool listed;			/* on it; under seg6_mig_net_lock */
 	bool gone;			/* its route was deleted */
 	struct work_struct teardown;
+	struct rcu_head rcu;
 
 	/* End.BFW only. */
 	u32 limit_pkts;
@@ -68,6 +75,7 @@ struct seg6_mig_inst {
 	u32 hold_ms;
 	struct work_struct release;
 	struct timer_list expiry;
+	struct timer_list settle;	/* a VIP seen may have settled */
 	atomic_t release_seq;		/* see seg6_mig_bfw_input() */
 	atomic_t overflow_unsent;	/* drops not yet in an event */
 	unsigned long overflow_sent;	/* jiffies of the last such event */
@@ -78,7 +86,7 @@ struct seg6_mig_inst {
 	u32 qlen;			/* packets queued, all VIPs */
 	u32 qbytes;			/* their truesize */
 	u32 qlen_max;			/* high-water mark of qlen */
-	u32 nflushing;			/* VIPs with flushing set */
+	u32 nvips;			/* tracked; read locklessly */
 	bool dead;			/* no more queueing: being torn down */
 	bool quiet;			/* its namespace is going: no events */
 };
@@ -142,6 +150,8 @@ void seg6_mig_inst_put(struct seg6_mig_inst *inst);
 int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		       const struct seg6_mig_pkt *pkt);
 void seg6_mig_kick(struct seg6_mig_inst *inst);
+bool seg6_mig_bfw_hold(struct seg6_mig_inst *inst, struct sk_buff *skb,
+		       const struct in6_addr *vip);
 unsigned int seg6_mig_bfw_purge(struct seg6_mig_inst *inst,
 				const struct net_device *dev,
 				const struct in6_addr *vip);
@@ -161,6 +171,8 @@ int seg6_mig_net_dump(struct net *net, struct sk_buff *skb,
 		      int (*fill)(struct sk_buff *skb, struct seg6_mig_inst *inst,
 				  unsigned long *skip, void *arg),
 		      unsigned long *pos, void *arg);
+bool seg6_mig_net_hold(struct net *net, struct sk_buff *skb,
+		       const struct in6_addr *vip);
 int seg6_mig_net_for_sid(struct net *net, const struct in6_addr *sid,
 			 unsigned int (*fn)(struct seg6_mig_inst *inst,
 					    const struct in6_addr *vip),
