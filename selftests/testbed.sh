@@ -11,7 +11,15 @@
 #
 # A migration: the VM's port (the host end of its veth, vmport) goes down
 # in s1 (VM paused), the downtime passes, the port moves into s2, v/128 is
-# routed there and the port comes up (VM resumed).
+# routed there and the port comes up (VM resumed); once its side of the
+# link carries frames again, the VM announces itself (unsolicited NA), as
+# a guest does after a live migration.
+#
+# The VM answers (echo replies) through a link of its own to the gateway,
+# vm-ret, which does not move: a namespace keeps running while its port is
+# down and drops the replies it was computing at the pause, which a paused
+# VM would send after it resumes. So the meters see the path to the VM,
+# the one seg6_mig handles, and not an artefact of the emulated pause.
 #
 # Mechanisms (paper section IV):
 #   none       no migration (the meters' floor)
@@ -67,9 +75,11 @@ tb_setup() {
 	none | baseline | sr-drop | sr-buffer) ;;
 	*) fail "tb_setup: unknown mechanism '$TB_MECH'" ;;
 	esac
-	TB_RATE=0 TB_PING_PID= TB_SEND_PID=
+	TB_RATE=0 TB_PING_PID= TB_SEND_PID= TB_ANNOUNCE_PID=
 	topo_setup "$2"
 	FAIL_HOOK=tb_dump
+	topo_link "$NS_VM" vm-ret fc00:f::2 "$NS_GW" gw-vm fc00:f::1
+	n_vm ip -6 route replace default via fc00:f::1 dev vm-ret
 	add_fwp 1 count
 	add_fwp 2 count
 	case $TB_MECH in
@@ -170,9 +180,24 @@ tb_migrate() {
 		"route replace $VIP/128 dev vmport" | ip -n "$NS_S2" -b -
 	tb_now_ns > "$TRAFFIC_DIR/resumed"
 	mv "$TRAFFIC_DIR/resume.tmp" "$TRAFFIC_DIR/resume"
+	tb_announce &
+	TB_ANNOUNCE_PID=$!
 	sleep "$(tb_secs $((delay * 1000000)))"
 	gw_run 2
 	tb_now_ns > "$TRAFFIC_DIR/switch"
+}
+
+vm_link_up() {
+	[[ $(n_vm cat /sys/class/net/eth0/operstate) == up ]]
+}
+
+# tb_announce: the resumed VM announces its address twice, 50 ms apart (a
+# guest's announce rounds), once its link is up again.
+tb_announce() {
+	busywait 10000 vm_link_up || fail "$TB_MECH: the VM's link stays down"
+	n_vm "$UDPSEQ" announce -a "$VIP" -i eth0
+	sleep 0.05
+	n_vm "$UDPSEQ" announce -a "$VIP" -i eth0
 }
 
 # tb_secs NS: nanoseconds as seconds for sleep (no fork).
@@ -184,6 +209,8 @@ tb_secs() {
 # stop them and wait for their results.
 tb_finish() {
 	sleep "$(tb_secs $((${1:-1000} * 1000000)))"
+	[[ -z $TB_ANNOUNCE_PID ]] || wait "$TB_ANNOUNCE_PID" ||
+		fail "$TB_MECH: the VM did not announce itself"
 	[[ -z $TB_PING_PID ]] || kill -TERM "$TB_PING_PID"
 	if [[ -n $TB_SEND_PID ]]; then
 		kill -TERM "$TB_SEND_PID"

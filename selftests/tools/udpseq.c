@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -83,6 +84,7 @@ static void usage(void)
 		"                   [-R RESUME_FILE]\n"
 		"       udpseq ping -d ADDR -n COUNT [-r RATE_PPS] [-s PAYLOAD_BYTES] [-w LINGER_MS]\n"
 		"                   [-j] [-o ARRIVALS_FILE] [-R RESUME_FILE]\n"
+		"       udpseq announce -a ADDR -i IFNAME\n"
 		"send: COUNT datagrams with seqs FIRST_SEQ.. (default 0) at RATE_PPS\n"
 		"  (default 0 = as fast as possible), payload default 64 bytes (min %d);\n"
 		"  -B sends through a raw socket with a deliberately wrong UDP checksum.\n"
@@ -96,7 +98,10 @@ static void usage(void)
 		"ping: COUNT ICMPv6 echo requests at RATE_PPS (default 1000) carrying the\n"
 		"  same payload (default 56 bytes), then LINGER_MS (default 2000) for the\n"
 		"  last replies; recv's summary, latency = round trip. SIGINT/SIGTERM: no\n"
-		"  more requests (COUNT = those sent), replies awaited as after the last.\n",
+		"  more requests (COUNT = those sent), replies awaited as after the last.\n"
+		"announce: one unsolicited neighbour advertisement (override) of ADDR,\n"
+		"  from ADDR to all nodes on IFNAME, as a guest announces itself after a\n"
+		"  live migration.\n",
 		HDR_LEN);
 	exit(1);
 }
@@ -1031,6 +1036,67 @@ static int do_ping(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------ announce */
+
+static int do_announce(int argc, char **argv)
+{
+	struct sockaddr_in6 src = { .sin6_family = AF_INET6 };
+	struct sockaddr_in6 dst = { .sin6_family = AF_INET6 };
+	const char *addr = NULL, *ifname = NULL;
+	struct {
+		struct nd_neighbor_advert na;
+		struct nd_opt_hdr opt;
+		uint8_t lladdr[6];
+	} __attribute__((packed)) msg = { 0 };
+	struct ifreq ifr = { 0 };
+	int fd, c, hops = 255;
+
+	while ((c = getopt(argc, argv, "a:i:")) != -1) {
+		switch (c) {
+		case 'a': addr = optarg; break;
+		case 'i': ifname = optarg; break;
+		default: usage();
+		}
+	}
+	if (!addr || !ifname || strlen(ifname) >= IFNAMSIZ ||
+	    inet_pton(AF_INET6, addr, &src.sin6_addr) != 1)
+		usage();
+	inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
+	dst.sin6_scope_id = if_nametoindex(ifname);
+	if (!dst.sin6_scope_id) {
+		perror("udpseq: announce: interface");
+		return 1;
+	}
+	fd = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+	if (fd < 0) {
+		perror("udpseq: announce: raw ICMPv6 socket");
+		return 1;
+	}
+	strcpy(ifr.ifr_name, ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) ||
+	    bind(fd, (struct sockaddr *)&src, sizeof(src)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &dst.sin6_scope_id,
+		       sizeof(dst.sin6_scope_id))) {
+		perror("udpseq: announce");
+		return 1;
+	}
+	/* The kernel fills in the ICMPv6 checksum of a raw ICMPv6 socket. */
+	msg.na.nd_na_type = ND_NEIGHBOR_ADVERT;
+	msg.na.nd_na_flags_reserved = ND_NA_FLAG_OVERRIDE;
+	msg.na.nd_na_target = src.sin6_addr;
+	msg.opt.nd_opt_type = ND_OPT_TARGET_LINKADDR;
+	msg.opt.nd_opt_len = 1;
+	memcpy(msg.lladdr, ifr.ifr_hwaddr.sa_data, 6);
+	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&dst,
+		   sizeof(dst)) != sizeof(msg)) {
+		perror("udpseq: announce: sendto");
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -1042,6 +1108,8 @@ int main(int argc, char **argv)
 		return do_recv(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ping"))
 		return do_ping(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "announce"))
+		return do_announce(argc - 1, argv + 1);
 	usage();
 	return 1;
 }
