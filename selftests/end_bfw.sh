@@ -94,6 +94,7 @@ test_two_cpus() {
 	topo_cleanup
 }
 
+
 # The VM reachable from s2 (and so anything released would have reached it).
 ping_vm() { n_s2 ping -6 -c 1 -W 5 "$VIP" >/dev/null; }
 neigh_valid() { ping_vm; }
