@@ -105,6 +105,7 @@ static int seg6_mig_fill_inst(struct sk_buff *skb, struct seg6_mig_inst *inst,
 		    (nla_put_u32(skb, SEG6_MIG_A_BUF_PKTS, inst->limit_pkts) ||
 		     nla_put_u32(skb, SEG6_MIG_A_BUF_BYTES, inst->limit_bytes) ||
 		     nla_put_u32(skb, SEG6_MIG_A_HOLD_MS, inst->hold_ms) ||
+		     nla_put_u32(skb, SEG6_MIG_A_SETTLE_MS, inst->settle_ms) ||
 		     nla_put_u32(skb, SEG6_MIG_A_QBYTES,
 				 READ_ONCE(inst->qbytes))))
 			goto cancel;

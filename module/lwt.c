@@ -46,7 +46,7 @@ static const struct lwtunnel_encap_ops *seg6_mig_orig;
 struct seg6_mig_action_desc {
 	u32 action;
 	const char *name;
-	bool buffers;		/* takes SEG6_MIG_ATTR_BUF_* and HOLD_MS */
+	bool buffers;		/* takes SEG6_MIG_ATTR_BUF_*, HOLD_MS, SETTLE_MS */
 	const u8 *stats;	/* SEG6_MIG_STAT_* it reports */
 	unsigned int nstats;
 };
@@ -99,6 +99,7 @@ static const struct nla_policy seg6_mig_policy[SEG6_MIG_ATTR_MAX + 1] = {
 	[SEG6_MIG_ATTR_BUF_BYTES]	= { .type = NLA_U32 },
 	[SEG6_MIG_ATTR_HOLD_MS]		= { .type = NLA_U32 },
 	[SEG6_MIG_ATTR_STATS]		= { .type = NLA_REJECT },
+	[SEG6_MIG_ATTR_SETTLE_MS]	= { .type = NLA_U32 },
 };
 
 struct seg6_mig_cfg {
@@ -107,6 +108,7 @@ struct seg6_mig_cfg {
 	u32 limit_pkts;
 	u32 limit_bytes;
 	u32 hold_ms;
+	u32 settle_ms;
 };
 
 static int seg6_mig_parse_params(const struct seg6_mig_action_desc *desc,
@@ -123,9 +125,9 @@ static int seg6_mig_parse_params(const struct seg6_mig_action_desc *desc,
 
 	if (!desc->buffers) {
 		if (tb[SEG6_MIG_ATTR_BUF_PKTS] || tb[SEG6_MIG_ATTR_BUF_BYTES] ||
-		    tb[SEG6_MIG_ATTR_HOLD_MS]) {
+		    tb[SEG6_MIG_ATTR_HOLD_MS] || tb[SEG6_MIG_ATTR_SETTLE_MS]) {
 			NL_SET_ERR_MSG_ATTR(extack, nla,
-					    "End.FWP takes no buffer, buffer-bytes or hold");
+					    "End.FWP takes no buffer, buffer-bytes, hold or settle");
 			return -EINVAL;
 		}
 		return 0;
@@ -153,6 +155,14 @@ static int seg6_mig_parse_params(const struct seg6_mig_action_desc *desc,
 		    cfg->hold_ms > SEG6_MIG_HOLD_MS_MAX) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[SEG6_MIG_ATTR_HOLD_MS],
 					    "hold: not within 1..60000 ms");
+			return -ERANGE;
+		}
+	}
+	if (tb[SEG6_MIG_ATTR_SETTLE_MS]) {
+		cfg->settle_ms = nla_get_u32(tb[SEG6_MIG_ATTR_SETTLE_MS]);
+		if (cfg->settle_ms > SEG6_MIG_SETTLE_MS_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[SEG6_MIG_ATTR_SETTLE_MS],
+					    "settle: more than 10000 ms");
 			return -ERANGE;
 		}
 	}
@@ -213,6 +223,7 @@ static int seg6_mig_build_state(const struct seg6_mig_action_desc *desc,
 		.limit_pkts = SEG6_MIG_BUF_PKTS_DEFAULT,
 		.limit_bytes = SEG6_MIG_BUF_BYTES_DEFAULT,
 		.hold_ms = SEG6_MIG_HOLD_MS_DEFAULT,
+		.settle_ms = SEG6_MIG_SETTLE_MS_DEFAULT,
 	};
 	struct lwtunnel_state *newts;
 	struct seg6_mig_lwt *slwt;
@@ -238,6 +249,7 @@ static int seg6_mig_build_state(const struct seg6_mig_action_desc *desc,
 	inst->limit_pkts = mcfg.limit_pkts;
 	inst->limit_bytes = mcfg.limit_bytes;
 	inst->hold_ms = mcfg.hold_ms;
+	inst->settle_ms = mcfg.settle_ms;
 	if (rcfg) {
 		inst->sid = rcfg->fc_dst;
 		inst->sid_len = rcfg->fc_dst_len;
@@ -301,7 +313,8 @@ static int seg6_mig_fill_encap(struct sk_buff *skb, struct lwtunnel_state *lwt)
 	if (desc->buffers &&
 	    (nla_put_u32(skb, SEG6_MIG_ATTR_BUF_PKTS, inst->limit_pkts) ||
 	     nla_put_u32(skb, SEG6_MIG_ATTR_BUF_BYTES, inst->limit_bytes) ||
-	     nla_put_u32(skb, SEG6_MIG_ATTR_HOLD_MS, inst->hold_ms)))
+	     nla_put_u32(skb, SEG6_MIG_ATTR_HOLD_MS, inst->hold_ms) ||
+	     nla_put_u32(skb, SEG6_MIG_ATTR_SETTLE_MS, inst->settle_ms)))
 		return -EMSGSIZE;
 	if (slwt->count) {
 		stats = nla_nest_start(skb, SEG6_MIG_ATTR_STATS);
@@ -335,9 +348,9 @@ static int seg6_mig_get_encap_size(struct lwtunnel_state *lwt)
 	/* SEG6_LOCAL_MIG */
 	if (desc->buffers || slwt->count)
 		size += nla_total_size(0);
-	/* SEG6_MIG_ATTR_BUF_PKTS, _BUF_BYTES, _HOLD_MS */
+	/* SEG6_MIG_ATTR_BUF_PKTS, _BUF_BYTES, _HOLD_MS, _SETTLE_MS */
 	if (desc->buffers)
-		size += 3 * nla_total_size(sizeof(u32));
+		size += 4 * nla_total_size(sizeof(u32));
 	/* SEG6_MIG_ATTR_STATS */
 	if (slwt->count)
 		size += nla_total_size(0) +
@@ -354,7 +367,8 @@ static int seg6_mig_cmp_state(struct lwtunnel_state *a,
 	       sa->count != sb->count ||
 	       sa->inst->limit_pkts != sb->inst->limit_pkts ||
 	       sa->inst->limit_bytes != sb->inst->limit_bytes ||
-	       sa->inst->hold_ms != sb->inst->hold_ms;
+	       sa->inst->hold_ms != sb->inst->hold_ms ||
+	       sa->inst->settle_ms != sb->inst->settle_ms;
 }
 
 /* The ops in the slot: this module's routes here, the rest to the kernel. */

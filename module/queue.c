@@ -25,10 +25,11 @@
  * End.FWP. When the gateway moves v from M(s1,s2) to R(s2), packets sent
  * before the switch may still be on the longer path through s1 while the
  * first ones sent after it reach this host's End.FWP. So End.BFW tracks
- * every VIP it gets packets for until SEG6_MIG_SETTLE_NS after the last,
+ * every VIP it gets packets for until the route's settle time after the
+ * last,
  * and End.FWP of the same namespace hands its packets for such a VIP over
  * (seg6_mig_bfw_hold()): they wait in v->late and leave after v's own
- * queue, once End.BFW got nothing for v for SEG6_MIG_SETTLE_NS.
+ * queue, once End.BFW got nothing for v for the settle time.
  *
  * Neighbour. A port that just came up rarely has the VM's neighbour entry
  * resolved, and the neighbour layer holds only a few unresolved packets,
@@ -55,8 +56,6 @@
 
 /* Packets delivered between two chances for the softirq to run. */
 #define SEG6_MIG_FLUSH_BATCH	64
-/* End.BFW's packets for a VIP may trail End.FWP's by this much (above). */
-#define SEG6_MIG_SETTLE_NS	(30 * NSEC_PER_MSEC)
 /* VIPs an instance tracks at most (queued, or seen within the settle time). */
 #define SEG6_MIG_VIPS_MAX	4096
 /* Backlog (packets) of the releasing CPU under which the next batch goes:
@@ -84,9 +83,16 @@ static struct seg6_mig_vip *seg6_mig_vip_find(struct seg6_mig_inst *inst,
 	return NULL;
 }
 
-static bool seg6_mig_settled(const struct seg6_mig_vip *v, u64 now)
+/* A buffer of 0 packets or 0 bytes: End.BFW holds nothing ("sr-drop"). */
+static bool seg6_mig_buffers(const struct seg6_mig_inst *inst)
 {
-	return now - v->last_ns >= SEG6_MIG_SETTLE_NS;
+	return inst->limit_pkts && inst->limit_bytes;
+}
+
+static bool seg6_mig_settled(const struct seg6_mig_inst *inst,
+			     const struct seg6_mig_vip *v, u64 now)
+{
+	return now - v->last_ns >= (u64)inst->settle_ms * NSEC_PER_MSEC;
 }
 
 /* Track @addr (packets of it queued or seen). NULL: out of memory or over
@@ -116,7 +122,7 @@ static void seg6_mig_settle_arm(struct seg6_mig_inst *inst)
 {
 	if (!timer_pending(&inst->settle))
 		mod_timer(&inst->settle,
-			  jiffies + nsecs_to_jiffies(SEG6_MIG_SETTLE_NS) + 1);
+			  jiffies + msecs_to_jiffies(inst->settle_ms) + 1);
 }
 
 /*
@@ -130,7 +136,7 @@ static void seg6_mig_vip_put(struct seg6_mig_inst *inst, struct seg6_mig_vip *v)
 	if (v->flushing || !skb_queue_empty(&v->skbs))
 		return;		/* put again when that ends */
 	if (!skb_queue_empty(&v->late) ||
-	    !seg6_mig_settled(v, ktime_get_ns())) {
+	    !seg6_mig_settled(inst, v, ktime_get_ns())) {
 		seg6_mig_settle_arm(inst);
 		return;
 	}
@@ -282,11 +288,12 @@ static void seg6_mig_backlog_barrier(void)
  * The queue of @v to deliver from now: its own, then End.FWP's packets
  * once End.BFW's have settled. NULL: none.
  */
-static struct sk_buff_head *seg6_mig_ready(struct seg6_mig_vip *v, u64 now)
+static struct sk_buff_head *seg6_mig_ready(struct seg6_mig_inst *inst,
+					   struct seg6_mig_vip *v, u64 now)
 {
 	if (!skb_queue_empty(&v->skbs))
 		return &v->skbs;
-	if (!skb_queue_empty(&v->late) && seg6_mig_settled(v, now))
+	if (!skb_queue_empty(&v->late) && seg6_mig_settled(inst, v, now))
 		return &v->late;
 	return NULL;
 }
@@ -345,7 +352,7 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 	__skb_queue_head_init(&batch);
 	spin_lock(&inst->lock);
 	for (;;) {
-		list = seg6_mig_ready(v, ktime_get_ns());
+		list = seg6_mig_ready(inst, v, ktime_get_ns());
 		if (!list) {
 			if (!sent)
 				break;
@@ -452,8 +459,12 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		kfree_skb_reason(skb, SEG6_MIG_DROP_PURGED);
 		return 0;
 	}
-	v = seg6_mig_vip_find(inst, &pkt->vip) ?:
-	    seg6_mig_vip_new(inst, &pkt->vip);
+	/* Tracked for End.FWP too, unless v is present and settle is 0;
+	 * with buffering off ("sr-drop"), not at all.
+	 */
+	v = seg6_mig_vip_find(inst, &pkt->vip);
+	if (!v && seg6_mig_buffers(inst) && (!dst || inst->settle_ms))
+		v = seg6_mig_vip_new(inst, &pkt->vip);
 	if (v) {
 		v->last_ns = ktime_get_ns();
 		seg6_mig_settle_arm(inst);
@@ -493,8 +504,8 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 
 /*
  * End.FWP of @inst's namespace found @vip present and decapsulated @skb
- * for it. If End.BFW still has packets of @vip, or got one less than
- * SEG6_MIG_SETTLE_NS ago, @skb waits behind them in v->late: true, @skb
+ * for it. If End.BFW still has packets of @vip, or got one less than its
+ * settle time ago, @skb waits behind them in v->late: true, @skb
  * taken (queued, or dropped as overflow). BH disabled.
  */
 bool seg6_mig_bfw_hold(struct seg6_mig_inst *inst, struct sk_buff *skb,
@@ -503,11 +514,14 @@ bool seg6_mig_bfw_hold(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	struct seg6_mig_vip *v;
 	bool queued;
 
+	if (!seg6_mig_buffers(inst))
+		return false;
 	spin_lock(&inst->lock);
 	v = inst->dead ? NULL : seg6_mig_vip_find(inst, vip);
 	if (!v ||
 	    (!v->flushing && skb_queue_empty(&v->skbs) &&
-	     skb_queue_empty(&v->late) && seg6_mig_settled(v, ktime_get_ns()))) {
+	     skb_queue_empty(&v->late) &&
+	     seg6_mig_settled(inst, v, ktime_get_ns()))) {
 		spin_unlock(&inst->lock);
 		return false;
 	}
@@ -578,7 +592,7 @@ restart:
 	hash_for_each_safe(inst->vips, bkt, tmp, v, node) {
 		if (v->flushing)
 			continue;
-		list = seg6_mig_ready(v, ktime_get_ns());
+		list = seg6_mig_ready(inst, v, ktime_get_ns());
 		if (!list) {
 			seg6_mig_vip_put(inst, v);	/* forget it if settled */
 			continue;

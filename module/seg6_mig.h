@@ -73,6 +73,7 @@ struct seg6_mig_inst {
 	u32 limit_pkts;
 	u32 limit_bytes;
 	u32 hold_ms;
+	u32 settle_ms;			/* End.FWP waits behind (queue.c) */
 	struct work_struct release;
 	struct timer_list expiry;
 	struct timer_list settle;	/* a VIP seen may have settled */

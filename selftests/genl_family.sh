@@ -81,6 +81,7 @@ test_show_and_arrival() {
 	assert_eq "show: table" main "$(show_field "$NS_S2" "$(bfw).table")"
 	assert_eq "show: buffer" 8192 "$(show_field "$NS_S2" "$(bfw).buffer")"
 	assert_eq "show: hold_ms" 60000 "$(show_field "$NS_S2" "$(bfw).hold_ms")"
+	assert_eq "show: settle_ms" 30 "$(show_field "$NS_S2" "$(bfw).settle_ms")"
 	assert_eq "show: qlen" 20 "$(show_field "$NS_S2" "$(bfw).qlen")"
 	assert_eq "show: buffered" 20 "$(show_field "$NS_S2" "$(bfw).stats.buffered")"
 	assert_eq "show: buffered = ip -s" "$(stat buffered)" \

@@ -146,6 +146,12 @@ bad 'Error: "buffer-bytes" is only valid for End.BFW, not for End.FWP' \
 	action End.FWP buffer-bytes 10 dev $DEV
 bad 'Error: "hold" is only valid for End.BFW, not for End.FWP' \
 	action End.FWP table 100 count hold 10 dev $DEV
+bad 'Error: "settle" is only valid for End.BFW, not for End.FWP' \
+	action End.FWP settle 10 dev $DEV
+bad 'Error: argument "10001" is wrong: "settle" value must be between 0 and 10000 ms' \
+	action End.BFW settle 10001 dev $DEV
+bad 'Error: "settle" requires a value (ms)' \
+	action End.BFW settle
 # Options of the other seg6local actions.
 bad 'Error: "nh6" is not valid for End.FWP' \
 	action End.FWP nh6 fc00::1 dev $DEV
@@ -272,19 +278,19 @@ STATS_JSON='"stats64":{"bytes":0,"errors":0,"packets":0}'
 FWP_STATS_JSON='"mig_stats":{"absent":0,"errors":0,"local":0,"next":0}'
 BFW_STATS_JSON='"mig_stats":{"buffered":0,"delivered":0,"errors":0,"expired":0'
 BFW_STATS_JSON+=',"flushed":0,"overflow":0,"purged":0,"qlen":0,"qlen_max":0}'
-D_BUF=8192 D_BYTES=33554432 D_HOLD=1000
+D_BUF=8192 D_BYTES=33554432 D_HOLD=1000 D_SETTLE=30
 
 # Expected output of each route, by destination.
 declare -A want_text want_json want_stext want_sjson added_by
 n=0
 
-# route ACTION TABLE BUF BYTES HOLD COUNT OPTIONS...: add fc00:2::N with
-# OPTIONS after "action ACTION"; TABLE BUF BYTES HOLD are the values it
+# route ACTION TABLE BUF BYTES HOLD SETTLE COUNT OPTIONS...: add fc00:2::N
+# with OPTIONS after "action ACTION"; TABLE BUF BYTES HOLD SETTLE are the values it
 # must show ("" when not shown), COUNT is "count" or "".
 route() {
-	local action=$1 table=$2 buf=$3 bytes=$4 hold=$5 count=$6
+	local action=$1 table=$2 buf=$3 bytes=$4 hold=$5 settle=$6 count=$7
 	local sid encap json stext="" sjson=""
-	shift 6
+	shift 7
 	n=$((n + 1))
 	sid=fc00:2::$(printf %x $n)
 	added_by[$sid]="encap seg6local action $action $*"
@@ -296,6 +302,7 @@ route() {
 	[[ -z $buf ]] || encap+=" buffer $buf"
 	[[ -z $bytes ]] || encap+=" buffer-bytes $bytes"
 	[[ -z $hold ]] || encap+=" hold $hold"
+	[[ -z $settle ]] || encap+=" settle $settle"
 	[[ -z $count ]] || encap+=" count"
 	# -s: the counters, only with count.
 	if [[ $count && $action == End.FWP ]]; then
@@ -315,6 +322,7 @@ route() {
 	[[ -z $count ]] || json+=',"count":true'
 	json+=',"encap":"seg6local"'
 	[[ -z $hold ]] || json+=",\"hold\":$hold"
+	[[ -z $settle ]] || json+=",\"settle\":$settle"
 	[[ -z $count ]] || json+=$sjson
 	[[ -z $count ]] || json+=",$STATS_JSON"
 	[[ -z $table ]] || json+=",\"table\":\"$table\""
@@ -328,13 +336,13 @@ route() {
 # End.FWP: table x count.
 for table in "" 100; do
 	for count in "" count; do
-		route End.FWP "$table" "" "" "" "$count" \
+		route End.FWP "$table" "" "" "" "" "$count" \
 			${table:+table $table} $count
 	done
 done
 
 # End.BFW: table x buffer x buffer-bytes x hold x count, in the order of
-# the syntax; what is not given shows its default.
+# the syntax; what is not given shows its default (settle: below).
 for table in "" 100; do
 	for buf in "" 16; do
 		for bytes in "" 65536; do
@@ -342,7 +350,7 @@ for table in "" 100; do
 				for count in "" count; do
 					route End.BFW "$table" "${buf:-$D_BUF}" \
 						"${bytes:-$D_BYTES}" "${hold:-$D_HOLD}" \
-						"$count" ${table:+table $table} \
+						"$D_SETTLE" "$count" ${table:+table $table} \
 						${buf:+buffer $buf} \
 						${bytes:+buffer-bytes $bytes} \
 						${hold:+hold $hold} $count
@@ -353,13 +361,13 @@ for table in "" 100; do
 done
 
 # Any order; limits; 0 turns buffering off; numbers as ip reads them.
-route End.BFW 100 2 1 5 count count hold 5 table 100 buffer-bytes 1 buffer 2
-route End.FWP 100 "" "" "" count count table 100
-route End.BFW "" 0 0 1 "" buffer 0 buffer-bytes 0 hold 1
-route End.BFW "" 1048576 1073741824 60000 "" \
-	buffer 1048576 buffer-bytes 1073741824 hold 60000
-route End.BFW "" 16 4096 250 "" buffer 0x10 buffer-bytes 0x1000 hold 250
-route End.BFW main "$D_BUF" "$D_BYTES" "$D_HOLD" count table main count
+route End.BFW 100 2 1 5 7 count count settle 7 hold 5 table 100 buffer-bytes 1 buffer 2
+route End.FWP 100 "" "" "" "" count count table 100
+route End.BFW "" 0 0 1 0 "" buffer 0 buffer-bytes 0 hold 1 settle 0
+route End.BFW "" 1048576 1073741824 60000 10000 "" \
+	buffer 1048576 buffer-bytes 1073741824 hold 60000 settle 10000
+route End.BFW "" 16 4096 250 16 "" buffer 0x10 buffer-bytes 0x1000 hold 250 settle 0x10
+route End.BFW main "$D_BUF" "$D_BYTES" "$D_HOLD" "$D_SETTLE" count table main count
 
 # check PREFIX WHAT WANT_ARRAY OPTIONS...: the routes under PREFIX show as
 # WANT_ARRAY says.

@@ -49,11 +49,14 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 
-# Tunables (environment): ping interval, End.BFW buffer and hold time,
-# UDP port.
+# Tunables (environment): ping interval, End.BFW buffer, hold time and
+# settle time, UDP port. The settle time covers how much later packets
+# through s1 may arrive than those sent straight to s2 after the gateway's
+# switch: under TCG, guests stall for tens of milliseconds.
 TB_PING_MS=${TB_PING_MS:-1}
 TB_BUFFER=${TB_BUFFER:-8192}
 TB_HOLD=${TB_HOLD:-5000}
+TB_SETTLE=${TB_SETTLE:-300}
 TB_PORT=${TB_PORT:-6000}
 
 TB_MECH=
@@ -84,7 +87,7 @@ tb_setup() {
 	add_fwp 2 count
 	case $TB_MECH in
 	sr-drop) add_bfw count buffer 0 ;;
-	sr-buffer) add_bfw count buffer "$TB_BUFFER" hold "$TB_HOLD" ;;
+	sr-buffer) add_bfw count buffer "$TB_BUFFER" hold "$TB_HOLD" settle "$TB_SETTLE" ;;
 	esac
 	# A release of rate x downtime packets at once: room in the backlog
 	# (global, but the guest runs nothing else).

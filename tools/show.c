@@ -28,7 +28,7 @@ struct inst_info {
 	uint32_t action;
 	uint32_t ifindex;
 	uint32_t table;
-	uint32_t buf_pkts, buf_bytes, hold_ms, qbytes;
+	uint32_t buf_pkts, buf_bytes, hold_ms, settle_ms, qbytes;
 	uint64_t stats[SEG6_MIG_STAT_MAX + 1];
 	struct vip_info *vips;
 	unsigned int nvips;
@@ -170,6 +170,9 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 		case SEG6_MIG_A_HOLD_MS:
 			inst->hold_ms = attr_u32(a);
 			break;
+		case SEG6_MIG_A_SETTLE_MS:
+			inst->settle_ms = attr_u32(a);
+			break;
 		case SEG6_MIG_A_QBYTES:
 			inst->qbytes = attr_u32(a);
 			break;
@@ -257,6 +260,7 @@ static void print_json(const struct dump *d)
 			jw_u64("buffer", inst->buf_pkts);
 			jw_u64("buffer_bytes", inst->buf_bytes);
 			jw_u64("hold_ms", inst->hold_ms);
+			jw_u64("settle_ms", inst->settle_ms);
 			jw_u64("qlen", inst->stats[SEG6_MIG_STAT_QLEN]);
 			jw_u64("qbytes", inst->qbytes);
 			jw_arr_open("vips");
@@ -297,9 +301,10 @@ static void print_text(const struct dump *d)
 		       dev_str(inst->ifindex, dev),
 		       table_str(inst->table, t, sizeof(t)));
 		if (bfw)
-			printf(" buffer %u buffer-bytes %u hold %u\n"
+			printf(" buffer %u buffer-bytes %u hold %u settle %u\n"
 			       "    queue %llu packets %u bytes",
 			       inst->buf_pkts, inst->buf_bytes, inst->hold_ms,
+			       inst->settle_ms,
 			       (unsigned long long)inst->stats[SEG6_MIG_STAT_QLEN],
 			       inst->qbytes);
 		putchar('\n');

@@ -18,6 +18,11 @@
  *       SEG6_MIG_ATTR_BUF_PKTS    u32  End.BFW: queue limit, packets
  *       SEG6_MIG_ATTR_BUF_BYTES   u32  End.BFW: queue limit, bytes of truesize
  *       SEG6_MIG_ATTR_HOLD_MS     u32  End.BFW: longest time a packet waits
+ *       SEG6_MIG_ATTR_SETTLE_MS   u32  End.BFW: how long after its last
+ *                                      packet for a VIP End.FWP's packets
+ *                                      for it still wait behind its own
+ *                                      (the path through the old host
+ *                                      may be that much slower); 0: never
  *       SEG6_MIG_ATTR_STATS       nest dumps only, when counting is enabled
  *         SEG6_MIG_STAT_*         u64  one per counter of the action
  *
@@ -38,6 +43,7 @@
  *     SEG6_MIG_A_BUF_PKTS   u32     End.BFW: limits, as on the route
  *     SEG6_MIG_A_BUF_BYTES  u32
  *     SEG6_MIG_A_HOLD_MS    u32
+ *     SEG6_MIG_A_SETTLE_MS  u32
  *     SEG6_MIG_A_QBYTES     u32     End.BFW: truesize queued now
  *     SEG6_MIG_A_STATS      nest    SEG6_MIG_STAT_* (u64), the action's set
  *     SEG6_MIG_A_VIPS       nest    End.BFW: one SEG6_MIG_A_VIP nest per
@@ -95,6 +101,7 @@ enum {
 	SEG6_MIG_ATTR_BUF_BYTES,	/* u32 */
 	SEG6_MIG_ATTR_HOLD_MS,		/* u32 */
 	SEG6_MIG_ATTR_STATS,		/* nest: SEG6_MIG_STAT_* */
+	SEG6_MIG_ATTR_SETTLE_MS,	/* u32 */
 	__SEG6_MIG_ATTR_MAX,
 };
 
@@ -110,6 +117,8 @@ enum {
 #define SEG6_MIG_HOLD_MS_DEFAULT	1000
 #define SEG6_MIG_HOLD_MS_MIN		1
 #define SEG6_MIG_HOLD_MS_MAX		60000
+#define SEG6_MIG_SETTLE_MS_DEFAULT	30
+#define SEG6_MIG_SETTLE_MS_MAX		10000
 
 /* Counters (u64), per route. Each action reports its own set:
  *   End.FWP: LOCAL NEXT ABSENT ERRORS
@@ -173,6 +182,7 @@ enum {
 					 */
 	SEG6_MIG_A_PKTS,		/* u32 */
 	SEG6_MIG_A_WAIT_US,		/* u32 */
+	SEG6_MIG_A_SETTLE_MS,		/* u32 */
 	__SEG6_MIG_A_MAX,
 };
 
