@@ -109,6 +109,27 @@ topo_setup() {
 	n_vm ip -6 route add default via fe80::1 dev eth0
 	vm_attach 1
 	gw_run 1
+	topo_resolve
+}
+
+# topo_resolve: every link's neighbours resolved. The first packets of a
+# flow that meet an unresolved neighbour wait in its queue and leave from
+# the CPU that gets the answer: two flows sent from two CPUs could be
+# reordered by the kernel before they reach a SID.
+topo_resolve() {
+	local ns addr
+	while read -r ns addr; do
+		ip netns exec "$ns" ping -6 -c 1 -W 5 "$addr" >/dev/null ||
+			fail "topo_resolve: $addr unreachable from $ns"
+	done <<-EOF
+		$NS_CLIENT fc00:c::2
+		$NS_GW fc00:1::1
+		$NS_GW fc00:2::1
+		$NS_S1 fc00:1::2
+		$NS_S1 fc00:12::2
+		$NS_S2 fc00:2::2
+		$NS_S2 fc00:12::1
+	EOF
 }
 
 # For FAIL_HOOK: the hosts' routes and counters, the VM's port.
