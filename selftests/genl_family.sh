@@ -95,7 +95,7 @@ test_show_and_arrival() {
 	assert_eq "show: s1's End.FWP passed them on" 20 \
 		"$(show_field "$NS_S1" '.[] | select(.action == "End.FWP") | .stats.next')"
 	assert_eq "show: s1 sees only its own route" 1 "$(show_field "$NS_S1" 'length')"
-	s6m -n "$NS_S2" -s show | grep -q "^End.BFW $S2_BFW/128 dev s2-gw table main buffer 8192 buffer-bytes 33554432 hold 60000\$" ||
+	s6m -n "$NS_S2" -s show | grep -q "^End.BFW $S2_BFW/128 dev s2-gw table main buffer 8192 buffer-bytes 33554432 hold 60000 settle 30\$" ||
 		fail "show (text): $(s6m -n "$NS_S2" -s show)"
 
 	# The VM resumes on s2: its port there comes up, and its route, which

@@ -322,8 +322,8 @@ route() {
 	[[ -z $count ]] || json+=',"count":true'
 	json+=',"encap":"seg6local"'
 	[[ -z $hold ]] || json+=",\"hold\":$hold"
-	[[ -z $settle ]] || json+=",\"settle\":$settle"
 	[[ -z $count ]] || json+=$sjson
+	[[ -z $settle ]] || json+=",\"settle\":$settle"
 	[[ -z $count ]] || json+=",$STATS_JSON"
 	[[ -z $table ]] || json+=",\"table\":\"$table\""
 	json+="}"

@@ -35,6 +35,10 @@ test_switch_order() {
 	vm_attach 2
 	gw_migrate
 	n_s1 tc qdisc add dev s1-s2 root netem delay 30ms limit 100000
+	# netem hands packets to the veth from whichever CPU its timer fires
+	# on, and the veth to that CPU's backlog: receive them all on CPU 0,
+	# in the order netem sent them, or the test bed itself reorders.
+	n_s2 sh -c 'echo 1 > /sys/class/net/s2-s1/queues/rx-0/rps_cpus'
 	recv_start $PORT -n $n -w 30000 -t 3000
 	n_client "$UDPSEQ" send -d "$VIP" -p $PORT -n $n -r $rate >/dev/null &
 	sender=$!

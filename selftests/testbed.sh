@@ -133,11 +133,12 @@ tb_ping_start() {
 	TB_PING_PID=$!
 }
 
-# tb_udp_start RATE: udpseq from the client to the VM at RATE pkt/s; the
-# receiver ends 3 s after the last datagram.
+# tb_udp_start RATE: udpseq from the client to the VM at RATE pkt/s. The
+# receiver runs until tb_finish stops it: a migration under TCG can leave
+# it without a datagram for seconds (baseline), which must show as loss.
 tb_udp_start() {
 	TB_RATE=$1
-	recv_start "$TB_PORT" -w 30000 -t 3000 -R "$TRAFFIC_DIR/resume" \
+	recv_start "$TB_PORT" -w 30000 -t 120000 -R "$TRAFFIC_DIR/resume" \
 		-o "$TRAFFIC_DIR/udp.arrivals"
 	ip netns exec "$NS_CLIENT" "$UDPSEQ" send -d "$VIP" -p "$TB_PORT" \
 		-n $((TB_RATE * TB_MAX_SECONDS)) -r "$TB_RATE" > "$TRAFFIC_DIR/send.out" 2>&1 &
@@ -203,6 +204,14 @@ tb_announce() {
 	n_vm "$UDPSEQ" announce -a "$VIP" -i eth0
 }
 
+# tb_quiet: the VM received no datagram for 500 ms.
+tb_quiet() {
+	local before
+	before=$(vm_counter Udp6InDatagrams)
+	sleep 0.5
+	(($(vm_counter Udp6InDatagrams) == before))
+}
+
 # tb_secs NS: nanoseconds as seconds for sleep (no fork).
 tb_secs() {
 	printf '%d.%09d' $(($1 / 1000000000)) $(($1 % 1000000000))
@@ -218,7 +227,10 @@ tb_finish() {
 	if [[ -n $TB_SEND_PID ]]; then
 		kill -TERM "$TB_SEND_PID"
 		wait "$TB_SEND_PID" || fail "$TB_MECH: udpseq send failed: $(cat "$TRAFFIC_DIR/send.out")"
-		recv_wait "$TB_PORT"
+		# What is still in flight arrives, then the receiver stops.
+		busywait 30000 tb_quiet ||
+			fail "$TB_MECH: datagrams keep arriving after the sender stopped"
+		recv_stop "$TB_PORT"
 	fi
 	if [[ -n $TB_PING_PID ]]; then
 		wait "$TB_PING_PID" || fail "$TB_MECH: udpseq ping failed: $(cat "$TRAFFIC_DIR/ping.err")"
