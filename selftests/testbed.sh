@@ -83,6 +83,11 @@ tb_setup() {
 	FAIL_HOOK=tb_dump
 	topo_link "$NS_VM" vm-ret fc00:f::2 "$NS_GW" gw-vm fc00:f::1
 	n_vm ip -6 route replace default via fc00:f::1 dev vm-ret
+	# The VM answers from the CPU that received the request; each veth hop
+	# queues to that CPU's backlog, so replies to requests received on two
+	# CPUs could swap on the way back. Received on CPU 0 at the gateway
+	# (RPS), they stay in the order the VM sent them.
+	n_gw sh -c 'echo 1 > /sys/class/net/gw-vm/queues/rx-0/rps_cpus'
 	add_fwp 1 count
 	add_fwp 2 count
 	case $TB_MECH in
