@@ -22,6 +22,12 @@
  *    moves frames both ways between the tap and IFNAME, an interface (veth
  *    end) leading into the namespace that plays the VM.
  *
+ * QEMU itself does not read the tap while the VM is not running (it stops
+ * polling it): frames wait in the tap's queue (txqueuelen frames, the rest
+ * is dropped by the kernel) and reach the VM at the resume. -q does that;
+ * by default tapvm reads and drops them, the worst case, which also makes
+ * them countable.
+ *
  * Both sides carry virtio-net headers (IFF_VNET_HDR, PACKET_VNET_HDR) as
  * QEMU's do, so checksum-offloaded frames from the VM side (veth passes
  * CHECKSUM_PARTIAL along) reach the host with their checksum state intact.
@@ -78,7 +84,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: tapvm -t TAPNAME -i IFNAME [-m VM_MAC] [-a rarp|na|none] [-A VIP] [-c]\n"
-		"             [-r RESUME_TRIGGER] [-j]\n"
+		"             [-q] [-r RESUME_TRIGGER] [-j]\n"
 		"  Holds tap TAPNAME open (carrier up; -c: IFF_NO_CARRIER, carrier off) as\n"
 		"  QEMU does for a paused VM: frames from the tap are counted and dropped.\n"
 		"  Prints `ready` once the tap is open. Resume when the file RESUME_TRIGGER\n"
@@ -86,7 +92,8 @@ static void usage(void)
 		"  from VM_MAC, default IFNAME's MAC; -a na: unsolicited neighbour\n"
 		"  advertisement for VIP -A; default none), print `resumed`, then move\n"
 		"  frames between the tap and IFNAME both ways. SIGINT/SIGTERM: summary\n"
-		"  on stdout (one JSON line with -j), exit 0. Exit 1 on errors.\n");
+		"  on stdout (one JSON line with -j), exit 0. Exit 1 on errors. -q: as QEMU,\n"
+		"  leave frames in the tap's queue until the resume instead of dropping them.\n");
 	exit(1);
 }
 
@@ -299,7 +306,7 @@ int main(int argc, char **argv)
 {
 	const char *tap = NULL, *ifname = NULL, *mac_s = NULL, *ann = "none";
 	const char *vip_s = NULL, *trigger = NULL;
-	bool json = false, no_carrier = false, resumed = false;
+	bool json = false, no_carrier = false, resumed = false, queue = false;
 	static uint8_t buf[VNET_HLEN + 65536];
 	struct in6_addr vip;
 	struct sigaction sa;
@@ -307,7 +314,7 @@ int main(int argc, char **argv)
 	uint8_t mac[6];
 	int opt, fd, ps, ifindex, on = 1;
 
-	while ((opt = getopt(argc, argv, "t:i:m:a:A:cr:jh")) != -1) {
+	while ((opt = getopt(argc, argv, "t:i:m:a:A:cqr:jh")) != -1) {
 		switch (opt) {
 		case 't': tap = optarg; break;
 		case 'i': ifname = optarg; break;
@@ -315,6 +322,7 @@ int main(int argc, char **argv)
 		case 'a': ann = optarg; break;
 		case 'A': vip_s = optarg; break;
 		case 'c': no_carrier = true; break;
+		case 'q': queue = true; break;
 		case 'r': trigger = optarg; break;
 		case 'j': json = true; break;
 		default: usage();
@@ -398,7 +406,7 @@ int main(int argc, char **argv)
 
 			st.resume_ns = now_ns();
 			/* What the host sent before the resume went to the paused VM. */
-			while (read_tap(fd, buf, sizeof(buf), false) > 0)
+			while (!queue && read_tap(fd, buf, sizeof(buf), false) > 0)
 				;
 			if (no_carrier && ioctl(fd, TUNSETCARRIER, &one) < 0) {
 				fprintf(stderr, "tapvm: TUNSETCARRIER on: %s\n", strerror(errno));
@@ -418,6 +426,8 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 		/* Until the resume, look at the trigger file every 1 ms. */
+		if (!resumed && queue)
+			pfd[0].events = 0;	/* leave them queued in the tap */
 		if (poll(pfd, resumed ? 2 : 1, !resumed && trigger ? 1 : -1) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -537,5 +537,25 @@ else
 	check "tapvm -c: announces 1, errors 0" "$tmp/nocarrier.json" '.announces == 1 and .errors == 0'
 fi
 
+echo "# tapvm (e): -q: as QEMU, frames wait in the tap's queue while the VM is paused"
+tapvm_start queue -q || echo "     (queue: tapvm not ready: $(cat "$tmp/queue.err"))"
+ip -n "$H" neigh replace "$VIP" lladdr "$VMMAC" dev vmtap nud permanent
+ip netns exec "$V" "$UDPSEQ" recv -p 7101 -n 20 -t 500 -w 10000 -j -R "$tmp/queue.resume" \
+	> "$tmp/qrecv.json" 2> "$tmp/qrecv.err" &
+pid=$!
+pids+=("$pid")
+busywait 5000 bound "$V" 7101 || echo "     (vm receiver not bound)"
+ip netns exec "$H" "$UDPSEQ" send -d "$VIP" -p 7101 -n 20 -r 1000 > /dev/null
+# recv reads the resume time when it ends: before it, as the trigger.
+date +%s%N > "$tmp/queue.resume"
+qlen=$(tap_attr tx_queue_len)
+tapvm_resume queue
+wait "$pid"
+tapvm_stop queue
+check "sent before the resume, all 20 received after it (held 20, lost 0)" "$tmp/qrecv.json" \
+	'.received == 20 and .lost == 0 and .held == 20'
+check "tapvm -q: dropped 0, to_vm >= 20" "$tmp/queue.json" '.dropped == 0 and .to_vm >= 20'
+echo "     (the tap queues $qlen frames, its tx_queue_len; the kernel drops more)"
+
 echo "# $checks checks, $failed failed"
 ((failed == 0))
