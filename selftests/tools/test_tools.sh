@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test_tools.sh: build udpseq and tapcsum and check them end to end in
-# network namespaces it creates (unique names) and deletes on exit.
+# test_tools.sh: build udpseq, tapcsum and tapvm and check them end to end
+# in network namespaces it creates (unique names) and deletes on exit.
 #
 #   A (a0) ---- veth ---- (b0) B        udpseq send A -> recv B
 #   A (a1) ---- veth ---- (t0) T (tp0)  T routes into the tap read by tapcsum
+#   H (vmtap) = tapvm = (vmport) ---- veth ---- (eth0) V
+#                                       H plays the host, V the VM, tapvm
+#                                       QEMU around a live migration
 #
 # Exit 0 when every check passed, 1 when one failed, 4 (skip) without
 # root or a needed command. Prints one line per check. KEEP_TMP=1 keeps the
@@ -16,16 +19,17 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 UDPSEQ=$here/udpseq
 TAPCSUM=$here/tapcsum
+TAPVM=$here/tapvm
 source "$(dirname "$0")/../lib.sh"	# busywait, ksft_skip
 
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root"; exit $ksft_skip; }
-for c in ip nft jq ss make ping; do
+for c in ip nft jq ss make ping python3; do
 	command -v "$c" > /dev/null || { echo "SKIP: needs $c"; exit $ksft_skip; }
 done
 make -s -C "$here" || { echo "FAIL: build"; exit 1; }
 
 id=$$-$RANDOM
-A=ttA-$id B=ttB-$id T=ttT-$id
+A=ttA-$id B=ttB-$id T=ttT-$id H=ttH-$id V=ttV-$id
 tmp=$(mktemp -d /tmp/test_tools.XXXXXX)
 pids=()
 checks=0 failed=0
@@ -34,7 +38,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2> /dev/null; done
 	wait 2> /dev/null
-	for ns in "$A" "$B" "$T"; do ip netns del "$ns" 2> /dev/null; done
+	for ns in "$A" "$B" "$T" "$H" "$V"; do ip netns del "$ns" 2> /dev/null; done
 	[[ -n ${KEEP_TMP:-} ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -44,7 +48,8 @@ trap "exit 1" INT TERM
 check() {
 	local desc=$1 file=$2 expr=$3
 	checks=$((checks + 1))
-	if jq -e "$expr" "$file" > /dev/null 2>&1; then
+	# jq -e passes on an empty file: a missing summary must fail.
+	if [[ -s $file ]] && jq -e "$expr" "$file" > /dev/null 2>&1; then
 		echo "ok   $desc"
 	else
 		failed=$((failed + 1))
@@ -71,7 +76,7 @@ is_ready() { grep -qx ready "$1" 2> /dev/null; }
 
 setup() {
 	local ns
-	for ns in "$A" "$B" "$T"; do
+	for ns in "$A" "$B" "$T" "$H" "$V"; do
 		ip netns add "$ns" || exit 1
 		ip -n "$ns" link set lo up
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
@@ -333,6 +338,225 @@ udp r1 5009 "-n 100 -R $tmp/resume1" "-d 2001:db8:1::2 -n 100 -r 10000"
 check "-R later than every arrival: held 0" "$tmp/r1.json" '.held == 0 and .received == 100'
 check_cmd "-R with a missing file: exit 1" bash -c \
 	"! ip netns exec '$B' '$UDPSEQ' recv -p 5010 -w 100 -R '$tmp/none' > /dev/null 2>&1"
+
+# --- tapvm: a tap held as QEMU holds it around a live migration ----------
+# H plays the destination host, V the VM: tapvm (in H) holds tap vmtap and,
+# after the resume, moves frames between vmtap and vmport, a veth whose peer
+# is V's eth0. The tap, and what H configured on it, exists while tapvm runs.
+VIP=2001:db8:9::2 VMMAC=02:00:00:00:09:02
+
+tapvm_setup() {
+	ip link add vmport netns "$H" type veth peer name eth0 netns "$V"
+	# vmport is a bare port, as a bridge port: no IPv6 of its own.
+	ip netns exec "$H" sysctl -qw net.ipv6.conf.vmport.disable_ipv6=1
+	ip -n "$H" link set vmport up
+	ip -n "$V" link set eth0 address "$VMMAC"
+	ip -n "$V" addr add "$VIP/64" dev eth0 nodad
+	ip -n "$V" link set eth0 up
+}
+
+tap_attr() { ip netns exec "$H" cat "/sys/class/net/vmtap/$1" 2> /dev/null; }
+# tap_is CARRIER OPERSTATE_REGEX. A tap with carrier reports operstate
+# "unknown" (tun does not manage it) or "up": both are netif_oper_up().
+tap_is() { [[ $(tap_attr carrier) == "$1" && $(tap_attr operstate) =~ ^($2)$ ]]; }
+tx_packets() { tap_attr statistics/tx_packets; }
+resumed() { grep -qx resumed "$tmp/$1.out" 2> /dev/null; }
+
+# tapvm_start NAME ARGS...: tapvm in H (resume trigger $tmp/NAME.trig),
+# then vmtap up with H's address and the route to VIP. Returns 1 when
+# tapvm did not get ready (its stderr is in $tmp/NAME.err).
+tapvm_start() {
+	local name=$1
+	shift
+	ip netns exec "$H" "$TAPVM" -t vmtap -i vmport -r "$tmp/$name.trig" -j "$@" \
+		> "$tmp/$name.out" 2> "$tmp/$name.err" &
+	tapvm_pid=$!
+	pids+=("$tapvm_pid")
+	# Ready, or exited (an error, reported on stderr).
+	busywait 5000 eval "is_ready '$tmp/$name.out' || ! kill -0 $tapvm_pid 2> /dev/null"
+	is_ready "$tmp/$name.out" || return 1
+	ip -n "$H" addr add 2001:db8:9::1/64 dev vmtap nodad
+	ip -n "$H" link set vmtap up
+	ip -n "$H" -6 route add "$VIP/128" dev vmtap
+}
+
+# tapvm_resume NAME: create the trigger, wait for `resumed`.
+tapvm_resume() {
+	touch "$tmp/$1.trig"
+	busywait 2000 resumed "$1" || echo "     ($1: tapvm did not resume)"
+}
+
+# tapvm_stop NAME: SIGTERM, summary in $tmp/NAME.json.
+tapvm_stop() {
+	kill -TERM "$tapvm_pid"
+	wait "$tapvm_pid"
+	tail -n 1 "$tmp/$1.out" > "$tmp/$1.json"
+}
+
+# ethwait_start NAME ETHERTYPE: ethwait.py on vmtap in H, output in
+# $tmp/NAME.frame (first line `ready`, second the frame in hex).
+ethwait_start() {
+	ip netns exec "$H" python3 "$here/ethwait.py" vmtap "$2" 3000 > "$tmp/$1.frame" &
+	ethwait_pid=$!
+	pids+=("$ethwait_pid")
+	busywait 5000 is_ready "$tmp/$1.frame" || echo "     ($1: ethwait not ready)"
+}
+
+# QEMU's announce for MAC (hex, 60 bytes): broadcast, ethertype 0x8035,
+# Ethernet/IPv4, opcode 3, sender and target hardware address MAC,
+# protocol addresses 0, zero padding.
+rarp_hex() {
+	local m=${1//:/}
+	printf 'ffffffffffff%s8035%s%s00000000%s00000000%036d\n' \
+		"$m" 0001080006040003 "$m" "$m" 0
+}
+
+(set -e; tapvm_setup) || { echo "FAIL: tapvm namespace setup"; exit 1; }
+
+echo "# tapvm: command line"
+check_cmd "tapvm without -t exits 1" \
+	bash -c "'$TAPVM' -i lo 2> /dev/null; [[ \$? == 1 ]]"
+check_cmd "tapvm -a na without -A exits 1" \
+	bash -c "'$TAPVM' -t x -i lo -a na 2> /dev/null; [[ \$? == 1 ]]"
+check_cmd "tapvm -i with a missing interface exits 1 and names it" \
+	bash -c "ip netns exec '$H' '$TAPVM' -t x -i nosuch0 2>&1 | grep -q 'nosuch0: no such interface'"
+
+echo "# tapvm (a): paused VM, tap has carrier, datagrams are lost; (b) RARP, then delivery"
+tapvm_start rarp -a rarp -m "$VMMAC" || echo "     (rarp: tapvm not ready: $(cat "$tmp/rarp.err"))"
+ip -n "$H" neigh replace "$VIP" lladdr "$VMMAC" dev vmtap nud permanent
+# The tap is up as soon as tapvm (QEMU) opened it, before any resume.
+check_cmd "before the resume: vmtap carrier 1, operstate unknown|up" busywait 2000 tap_is 1 'unknown|up'
+ip netns exec "$V" "$UDPSEQ" recv -p 7100 -n 40 -t 500 -w 10000 -j \
+	> "$tmp/vmrecv.json" 2> "$tmp/vmrecv.err" &
+pid=$!
+pids+=("$pid")
+busywait 5000 bound "$V" 7100 || echo "     (vm receiver not bound)"
+tx0=$(tx_packets)
+ip netns exec "$H" "$UDPSEQ" send -d "$VIP" -p 7100 -n 20 -r 1000 > /dev/null
+# tun counts tx when the reader takes the frame: tapvm has read (and
+# dropped) all 20 once tx_packets grew by 20.
+check_cmd "before the resume: tapvm read the 20 datagrams from vmtap" \
+	busywait 2000 bash -c "(( \$(ip netns exec '$H' cat /sys/class/net/vmtap/statistics/tx_packets) >= $tx0 + 20 ))"
+ethwait_start rarp 0x8035
+t0=$(date +%s%N)
+tapvm_resume rarp
+t1=$(date +%s%N)
+wait "$ethwait_pid"
+check_cmd "at the resume: QEMU's RARP from $VMMAC came out of vmtap" \
+	grep -qx "$(rarp_hex "$VMMAC")" "$tmp/rarp.frame"
+ip netns exec "$H" "$UDPSEQ" send -d "$VIP" -p 7100 -n 20 -r 1000 -f 20 > /dev/null
+wait "$pid"
+check "vm received seqs 20..39 only: received 20, first_seq 20, lost 20 (0..19)" \
+	"$tmp/vmrecv.json" '.received == 20 and .unique == 20 and .first_seq == 20 and .lost == 20'
+ip netns exec "$H" "$UDPSEQ" ping -d "$VIP" -n 50 -r 1000 -w 500 -j > "$tmp/vmping.json"
+check "after the resume: both ways, 50 echo requests answered" "$tmp/vmping.json" \
+	'.received == 50 and .lost == 0'
+tapvm_stop rarp
+check "tapvm: dropped_udp_echo 20, dropped >= 20, announces 1, errors 0" "$tmp/rarp.json" \
+	'.dropped_udp_echo == 20 and .dropped >= 20 and .announces == 1 and .errors == 0'
+check "tapvm: to_vm >= 70, from_vm >= 50, resume_ns between the trigger and \`resumed\`" \
+	"$tmp/rarp.json" ".to_vm >= 70 and .from_vm >= 50 and .resume_ns >= $t0 and .resume_ns <= $t1"
+echo "     $(cat "$tmp/rarp.json")"
+
+echo "# tapvm (c): -a na: the host learns VIP's address from the unsolicited NA alone"
+# V answers no solicitation: it drops every NS, and counts the NAs it sends.
+ip netns exec "$V" nft -f - <<'EOF2'
+table inet vm {
+	chain in { type filter hook input priority 0; icmpv6 type nd-neighbor-solicit counter drop; }
+	chain out { type filter hook output priority 0; icmpv6 type nd-neighbor-advert counter; }
+}
+EOF2
+tapvm_start na -a na -A "$VIP" -m "$VMMAC" || echo "     (na: tapvm not ready: $(cat "$tmp/na.err"))"
+# neigh: H's entry for VIP as "LLADDR STATE" ("-" without an address).
+neigh() {
+	ip -n "$H" -6 neigh show to "$VIP" dev vmtap |
+		awk '{ l = "-"; for (i = 1; i < NF; i++) if ($i == "lladdr") l = $(i + 1); print l, $NF }'
+}
+incomplete() { [[ $(neigh) =~ ^-\ (INCOMPLETE|FAILED)$ ]]; }
+# The echo request makes the entry; its NS goes to the paused VM.
+ip netns exec "$H" ping -c 1 -W 1 -q "$VIP" > /dev/null 2>&1
+check_cmd "before the resume: H's entry for VIP exists without a link-layer address (INCOMPLETE or FAILED)" \
+	incomplete
+ethwait_start na 0x86dd
+tapvm_resume na
+wait "$ethwait_pid"
+lladdr_valid() { [[ $(neigh) =~ ^$VMMAC\ (STALE|DELAY)$ ]]; }
+# RFC 4861 7.2.5: an unsolicited NA (S clear) moves an INCOMPLETE entry to
+# STALE; sending the queued echo request then makes it DELAY. A solicited
+# NA from the VM would make it REACHABLE.
+check_cmd "after the resume: entry is 'lladdr $VMMAC STALE|DELAY' (not REACHABLE)" \
+	busywait 2000 lladdr_valid
+echo "     H: $VIP $(neigh)"
+check_cmd "the VM sent no neighbour advertisement (nft output counter 0)" \
+	bash -c "ip netns exec '$V' nft list chain inet vm out | grep -q 'packets 0 '"
+tapvm_stop na
+check "tapvm: announces 1, errors 0" "$tmp/na.json" '.announces == 1 and .errors == 0'
+# The NA as H received it: to ff02::1, hop limit 255, ICMPv6 136, O set,
+# target VIP, option 2 = VM's MAC; the checksum H's stack would check.
+check_cmd "the NA on vmtap: ff02::1, hop limit 255, type 136, flags O, option 2 $VMMAC, checksum right" \
+	python3 - "$tmp/na.frame" "$VIP" "$VMMAC" <<'EOF2'
+import ipaddress, sys
+f = bytes.fromhex(open(sys.argv[1]).read().split()[1])
+vip = ipaddress.IPv6Address(sys.argv[2]).packed
+mac = bytes.fromhex(sys.argv[3].replace(":", ""))
+ip, icmp = f[14:54], f[54:]
+def csum(b):
+    s = sum(int.from_bytes(b[i:i + 2].ljust(2, b"\0"), "big") for i in range(0, len(b), 2))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+ph = ip[8:40] + len(icmp).to_bytes(4, "big") + b"\0\0\0\x3a"
+ok = (f[:6] == bytes.fromhex("333300000001") and f[6:12] == mac and f[12:14] == b"\x86\xdd"
+      and ip[6] == 58 and ip[7] == 255 and ip[8:24] == vip
+      and ip[24:40] == ipaddress.IPv6Address("ff02::1").packed
+      and len(icmp) == 32 and icmp[0] == 136 and icmp[1] == 0 and icmp[4] == 0x20
+      and icmp[8:24] == vip and icmp[24:26] == b"\x02\x01" and icmp[26:32] == mac
+      and csum(ph + icmp) == 0xffff)
+sys.exit(0 if ok else 1)
+EOF2
+ip netns exec "$V" nft delete table inet vm
+
+echo "# tapvm (d): -c: the tap comes up without carrier, TUNSETCARRIER at the resume"
+if ! tapvm_start nocarrier -c -a rarp; then
+	if grep -q 'does not support IFF_NO_CARRIER' "$tmp/nocarrier.err"; then
+		echo "     SKIP: $(cat "$tmp/nocarrier.err")"
+	else
+		checks=$((checks + 1)) failed=$((failed + 1))
+		echo "FAIL tapvm -c did not start: $(cat "$tmp/nocarrier.err")"
+	fi
+else
+	check_cmd "before the resume: vmtap admin up, carrier 0, operstate down" \
+		busywait 2000 tap_is 0 down
+	ethwait_start nocarrier 0x8035
+	tapvm_resume nocarrier
+	wait "$ethwait_pid"
+	check_cmd "after the resume: carrier 1, operstate unknown|up" busywait 2000 tap_is 1 'unknown|up'
+	mac=$(ip netns exec "$H" cat /sys/class/net/vmport/address)
+	check_cmd "without -m the RARP is from IFNAME's MAC ($mac)" \
+		grep -qx "$(rarp_hex "$mac")" "$tmp/nocarrier.frame"
+	tapvm_stop nocarrier
+	check "tapvm -c: announces 1, errors 0" "$tmp/nocarrier.json" '.announces == 1 and .errors == 0'
+fi
+
+echo "# tapvm (e): -q: as QEMU, frames wait in the tap's queue while the VM is paused"
+tapvm_start queue -q || echo "     (queue: tapvm not ready: $(cat "$tmp/queue.err"))"
+ip -n "$H" neigh replace "$VIP" lladdr "$VMMAC" dev vmtap nud permanent
+ip netns exec "$V" "$UDPSEQ" recv -p 7101 -n 20 -t 500 -w 10000 -j -R "$tmp/queue.resume" \
+	> "$tmp/qrecv.json" 2> "$tmp/qrecv.err" &
+pid=$!
+pids+=("$pid")
+busywait 5000 bound "$V" 7101 || echo "     (vm receiver not bound)"
+ip netns exec "$H" "$UDPSEQ" send -d "$VIP" -p 7101 -n 20 -r 1000 > /dev/null
+# recv reads the resume time when it ends: before it, as the trigger.
+date +%s%N > "$tmp/queue.resume"
+qlen=$(tap_attr tx_queue_len)
+tapvm_resume queue
+wait "$pid"
+tapvm_stop queue
+check "sent before the resume, all 20 received after it (held 20, lost 0)" "$tmp/qrecv.json" \
+	'.received == 20 and .lost == 0 and .held == 20'
+check "tapvm -q: dropped 0, to_vm >= 20" "$tmp/queue.json" '.dropped == 0 and .to_vm >= 20'
+echo "     (the tap queues $qlen frames, its tx_queue_len; the kernel drops more)"
 
 echo "# $checks checks, $failed failed"
 ((failed == 0))
