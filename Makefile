@@ -8,7 +8,9 @@
 #   make bench           the benchmarks in one guest (6.12): writes
 #                        Documentation/benchmarks.{md,json} and bench/*.png
 #   make check           install what is needed, check style, run the tools'
-#                        unit tests, test the test runner, then run the whole
+#                        unit tests and host checks (seg6mig gw, the libvirt
+#                        listener, the test programs), test the test runner,
+#                        then run the whole
 #                        suite in QEMU guests on every supported kernel
 #                          KVER=6.12 (or a full release): one kernel
 #                          T=name (or a shell pattern): one test
@@ -53,6 +55,9 @@ check:
 	scripts/install-deps.sh
 	$(MAKE) checkpatch
 	$(MAKE) -C tools check
+	bash tools/libvirt/test_events.sh
+	$(MAKE) -C selftests/tools
+	selftests/tools/test_tools.sh
 	$(if $(KVER)$(T),,selftests/runner_selftest.sh)
 	selftests/vm.sh $(if $(KVER),-k $(KVER)) $(if $(T),-t '$(T)')
 
