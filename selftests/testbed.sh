@@ -125,14 +125,18 @@ tb_dump() {
 	return 0
 }
 
-# Meters run until tb_finish stops them (at most TB_MAX_SECONDS).
+# Meters run until tb_finish stops them (at most TB_MAX_SECONDS). Both
+# senders are pinned to CPU 0: a sender that moves to another CPU while
+# the first one's backlog still holds its packets (a TCG vCPU can stall
+# for 200 ms) reorders its own flow through the veths, before any SID.
+
 TB_MAX_SECONDS=${TB_MAX_SECONDS:-60}
 
 # tb_ping_start: the client pings the VIP every TB_PING_MS (udpseq ping:
 # ICMPv6 echo at a rate that holds while replies are missing).
 tb_ping_start() {
 	local rate=$((1000 / TB_PING_MS))
-	ip netns exec "$NS_CLIENT" "$UDPSEQ" ping -d "$VIP" -n $((rate * TB_MAX_SECONDS)) \
+	ip netns exec "$NS_CLIENT" taskset -c 0 "$UDPSEQ" ping -d "$VIP" -n $((rate * TB_MAX_SECONDS)) \
 		-r $rate -w 3000 -j -R "$TRAFFIC_DIR/resume" \
 		-o "$TRAFFIC_DIR/ping.arrivals" > "$TRAFFIC_DIR/ping.out" 2> "$TRAFFIC_DIR/ping.err" &
 	TB_PING_PID=$!
@@ -145,7 +149,7 @@ tb_udp_start() {
 	TB_RATE=$1
 	recv_start "$TB_PORT" -w 30000 -t 120000 -R "$TRAFFIC_DIR/resume" \
 		-o "$TRAFFIC_DIR/udp.arrivals"
-	ip netns exec "$NS_CLIENT" "$UDPSEQ" send -d "$VIP" -p "$TB_PORT" \
+	ip netns exec "$NS_CLIENT" taskset -c 0 "$UDPSEQ" send -d "$VIP" -p "$TB_PORT" \
 		-n $((TB_RATE * TB_MAX_SECONDS)) -r "$TB_RATE" > "$TRAFFIC_DIR/send.out" 2>&1 &
 	TB_SEND_PID=$!
 }
