@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "csum.h"
+
 /* struct virtio_net_hdr (legacy layout, native endian on the tap by default) */
 struct vnet_hdr {
 	uint8_t flags;
@@ -102,17 +104,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (; len > 1; len -= 2, p += 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
 }
 
 static uint16_t get16(const uint8_t *p)

@@ -55,6 +55,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "csum.h"
+
 #ifndef IFF_NO_CARRIER
 #define IFF_NO_CARRIER	0x0040		/* Linux 6.0 */
 #endif
@@ -130,17 +132,6 @@ static bool is_udp_or_echo(const uint8_t *f, size_t len)
 	if (nh == 17)
 		return p + 8 <= len;
 	return nh == 58 && p < len && (f[p] == 128 || f[p] == 129);
-}
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (; len > 1; len -= 2, p += 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
 }
 
 /* QEMU's announce (net/announce.c): RARP "reverse request", 60 bytes. */
