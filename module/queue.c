@@ -26,10 +26,9 @@
  * before the switch may still be on the longer path through s1 while the
  * first ones sent after it reach this host's End.FWP. So End.BFW tracks
  * every VIP it gets packets for until the route's settle time after the
- * last,
- * and End.FWP of the same namespace hands its packets for such a VIP over
- * (seg6_mig_bfw_hold()): they wait in v->late and leave after v's own
- * queue, once End.BFW got nothing for v for the settle time.
+ * last one, and End.FWP of the same namespace hands its packets for such a
+ * VIP over (seg6_mig_bfw_hold()): they wait in v->late and leave after v's
+ * own queue, once End.BFW got nothing for v for the settle time.
  *
  * Neighbour. A port that just came up rarely has the VM's neighbour entry
  * resolved, and the neighbour layer holds only a few unresolved packets,
@@ -241,6 +240,29 @@ static void seg6_mig_backlog_wait(void)
 	}
 }
 
+/* Where @sd's backlog stands: its tail (RPS counters). */
+static unsigned int seg6_mig_backlog_mark(struct softnet_data *sd)
+{
+#ifdef CONFIG_RPS
+	return READ_ONCE(sd->input_queue_tail);
+#else
+	return 0;
+#endif
+}
+
+/* Has @sd's backlog received all it held when @mark was taken? */
+static bool seg6_mig_backlog_passed(struct softnet_data *sd,
+				    unsigned int mark)
+{
+#ifdef CONFIG_RPS
+	return (int)(READ_ONCE(sd->input_queue_head) - mark) >= 0;
+#else
+	/* No counters: wait for it to be empty. */
+	return !skb_queue_len_lockless(&sd->input_pkt_queue) &&
+	       !skb_queue_len_lockless(&sd->process_queue);
+#endif
+}
+
 /*
  * Packets the release sent through a veth wait in a CPU's backlog (this
  * CPU's, or the one RPS chose) until that CPU's softirq receives them. A
@@ -252,36 +274,19 @@ static void seg6_mig_backlog_wait(void)
  */
 static void seg6_mig_backlog_barrier(void)
 {
-#ifdef CONFIG_RPS
 	unsigned long deadline = jiffies + msecs_to_jiffies(100);
 	int cpu;
 
 	for_each_online_cpu(cpu) {
 		struct softnet_data *sd = &per_cpu(softnet_data, cpu);
-		unsigned int tail = READ_ONCE(sd->input_queue_tail);
+		unsigned int mark = seg6_mig_backlog_mark(sd);
 
-		while ((int)(READ_ONCE(sd->input_queue_head) - tail) < 0) {
+		while (!seg6_mig_backlog_passed(sd, mark)) {
 			if (time_after(jiffies, deadline))
 				return;
 			usleep_range(20, 50);
 		}
 	}
-#else
-	unsigned long deadline = jiffies + msecs_to_jiffies(100);
-	int cpu;
-
-	/* No counters: wait for the backlogs to be empty. */
-	for_each_online_cpu(cpu) {
-		struct softnet_data *sd = &per_cpu(softnet_data, cpu);
-
-		while (skb_queue_len_lockless(&sd->input_pkt_queue) ||
-		       skb_queue_len_lockless(&sd->process_queue)) {
-			if (time_after(jiffies, deadline))
-				return;
-			usleep_range(20, 50);
-		}
-	}
-#endif
 }
 
 /*
