@@ -5,7 +5,7 @@
 # topology.sh: seg6mig gw in the gateway's namespace, packet captures and
 # what they show (the SRH as tcpdump prints it, udpseq's sequence numbers).
 
-SEG6MIG=${SEG6MIG:-${SEG6_MIG_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}/tools/seg6mig}
+# SEG6MIG: topology.sh.
 
 require_seg6mig() {
 	[[ -x $SEG6MIG ]] || skip "$SEG6MIG is not built (make -C tools)"

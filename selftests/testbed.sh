@@ -29,7 +29,7 @@
 #              R(s2) a controller delay after the VM resumed
 #   sr-buffer  the same with End.BFW buffering (buffer TB_BUFFER packets)
 # Gateway modes: inline (T.Insert) and encap (T.Encaps). The gateway is set
-# with plain `ip route replace` (gw_run, gw_migrate).
+# with seg6mig gw (gw_run, gw_migrate): one nexthop replace per change.
 #
 # Meters, run from the client towards the VIP while the VM migrates, both
 # udpseq (selftests/tools), both with -R (packets held over the downtime,

@@ -169,18 +169,22 @@ vm_pause() {
 	ip -n "$(ns_of "$1")" link set vmport down
 }
 
+# The gateway's changes go through seg6mig gw (tools/): after the first,
+# each replaces the VIP's nexthop, which no packet in flight notices (a
+# plain `ip route replace` can drop one: Documentation/gateway.md).
+SEG6MIG=${SEG6MIG:-${SEG6_MIG_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}/tools/seg6mig}
+
 # gw_run S: L(VIP) = R(S).
 gw_run() {
 	local sid=$S1_FWP dev=gw-s1
 	[[ $1 == 2 ]] && sid=$S2_FWP dev=gw-s2
-	n_gw ip -6 route replace "$VIP/128" encap seg6 mode "$GW_MODE" \
-		segs "$sid" dev "$dev"
+	"$SEG6MIG" -n "$NS_GW" gw set "$VIP" run "$sid" mode "$GW_MODE" dev "$dev"
 }
 
 # gw_migrate: L(VIP) = M(s1, s2).
 gw_migrate() {
-	n_gw ip -6 route replace "$VIP/128" encap seg6 mode "$GW_MODE" \
-		segs "$S1_FWP,$S2_BFW" dev gw-s1
+	"$SEG6MIG" -n "$NS_GW" gw set "$VIP" migrate "$S1_FWP" "$S2_BFW" \
+		mode "$GW_MODE" dev gw-s1
 }
 
 # add_fwp 1|2 [ARGS...] and add_bfw [ARGS...]: the hosts' SIDs.

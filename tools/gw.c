@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
 #include <linux/seg6_iptunnel.h>
@@ -198,30 +199,29 @@ int gw_resolve_dev(struct nl *nl, struct gw_route *rt, const char *where)
 	return 0;
 }
 
-/* set / del: one change, one request, one ack. */
+/* set / del: one change, one request (two for a VIP's first set). */
 static int gw_change_one(int argc, char **argv)
 {
-	char what[INET6_ADDRSTRLEN + 16], vip[INET6_ADDRSTRLEN];
-	struct gw_change c;
-	struct nlmsghdr *nlh;
+	char text[INET6_ADDRSTRLEN + 16], vip[INET6_ADDRSTRLEN];
+	struct gw_line l = { .text = text };
+	struct gw_result res;
 	struct nl nl;
-	int err;
+	int ret;
 
-	if (gw_parse_change(argc, argv, "", &c))
+	if (gw_parse_change(argc, argv, "", &l.c))
 		return EXIT_USAGE;
 	if (nl_open(&nl, NETLINK_ROUTE))
 		return EXIT_KERNEL;
-	if (c.op == GW_SET && gw_resolve_dev(&nl, &c.rt, "")) {
+	if (l.c.op == GW_SET && gw_resolve_dev(&nl, &l.c.rt, "")) {
 		nl_close(&nl);
 		return EXIT_KERNEL;
 	}
-	snprintf(what, sizeof(what), "%s %s", c.op == GW_SET ? "set" : "del",
-		 gw_vip_str(&c.rt, vip, sizeof(vip)));
-	nlh = gw_route_msg(nl.buf, &c, ++nl.seq,
-			   c.op == GW_SET ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-	err = nl_talk(&nl, nlh, NULL, NULL, what);
+	snprintf(text, sizeof(text), "%s %s", l.c.op == GW_SET ? "set" : "del",
+		 gw_vip_str(&l.c.rt, vip, sizeof(vip)));
+	ret = gw_apply(&nl, &l, 1, NULL, &res);
+	free(l.extack);
 	nl_close(&nl);
-	return err ? EXIT_KERNEL : 0;
+	return ret ? EXIT_KERNEL : 0;
 }
 
 struct gw_show {
@@ -251,9 +251,12 @@ static void gw_show_text(const struct gw_route *rt)
 	if (rt->ifindex)
 		printf(" dev %s", if_indextoname(rt->ifindex, dev) ?: "?");
 	if (rt->table == GW_MAIN_TABLE)
-		printf(" table main\n");
+		printf(" table main");
 	else
-		printf(" table %u\n", rt->table);
+		printf(" table %u", rt->table);
+	if (rt->nhid)
+		printf(" nhid %u", rt->nhid);
+	putchar('\n');
 }
 
 static void gw_show_json(const struct gw_route *rt)
@@ -281,28 +284,31 @@ static void gw_show_json(const struct gw_route *rt)
 	if (rt->ifindex)
 		jw_str("dev", if_indextoname(rt->ifindex, dev) ?: "?");
 	jw_u64("table", rt->table);
+	jw_u64("nhid", rt->nhid);
 	jw_obj_close();
 }
 
-static int gw_show_cb(const struct gw_route *rt, void *data)
+static void gw_show_one(const struct gw_route *rt, struct gw_show *s)
 {
-	struct gw_show *s = data;
-
+	/* Host routes with a seg6 encap only, on the route or its nexthop. */
+	if (!rt->nsegs)
+		return;
 	if (s->any_vip && !gw_vip_eq(rt, &s->vip))
-		return 0;
+		return;
 	s->count++;
 	if (opts.json)
 		gw_show_json(rt);
 	else
 		gw_show_text(rt);
-	return 0;
 }
 
 static int gw_show(int argc, char **argv)
 {
 	struct gw_show s = { 0 };
 	uint32_t table = 0;
+	struct gw_fib fib;
 	struct nl nl;
+	size_t k;
 	int i, err;
 
 	for (i = 0; i < argc; i++) {
@@ -323,10 +329,17 @@ static int gw_show(int argc, char **argv)
 	}
 	if (nl_open(&nl, NETLINK_ROUTE))
 		return EXIT_KERNEL;
+	err = gw_fib_dump(&nl, s.any_vip ? s.vip.family : AF_UNSPEC, table, 0,
+			  &fib);
+	if (err) {
+		nl_close(&nl);
+		return EXIT_KERNEL;
+	}
 	if (opts.json)
 		jw_arr_open(NULL);
-	err = gw_dump(&nl, s.any_vip ? s.vip.family : AF_UNSPEC, table,
-		      gw_show_cb, &s);
+	for (k = 0; k < fib.n; k++)
+		gw_show_one(&fib.routes[k], &s);
+	gw_fib_free(&fib);
 	if (opts.json) {
 		jw_arr_close();
 		jw_end();

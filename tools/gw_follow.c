@@ -123,24 +123,6 @@ static const char *json_get(const struct json_field *f, int n, const char *key)
 	return NULL;
 }
 
-/* Finding the VIP's route in the followed table. */
-struct follow_find {
-	struct gw_route want;
-	struct gw_route found;
-	bool any;
-};
-
-static int follow_find_cb(const struct gw_route *rt, void *data)
-{
-	struct follow_find *ff = data;
-
-	if (!ff->any && gw_vip_eq(rt, &ff->want)) {
-		ff->found = *rt;
-		ff->any = true;
-	}
-	return 0;
-}
-
 /* "R(a)" or "M(a,b)". */
 static const char *follow_loc(const struct gw_route *rt, char *buf, size_t len)
 {
@@ -188,21 +170,22 @@ static int follow_event(struct nl *nl, const struct follow_host *hosts,
 {
 	char from[2 * INET6_ADDRSTRLEN + 8], to[INET6_ADDRSTRLEN + 8];
 	char why[3 * INET6_ADDRSTRLEN + 64], what[FOLLOW_STR + sizeof(to) + 8];
-	struct follow_find ff = { 0 };
-	struct gw_change c = { .op = GW_SET };
+	struct gw_route want = { .table = table }, found;
+	struct gw_line l = { .text = what };
+	struct gw_fib fib = { .routes = &found, .n = 1 };
+	struct gw_result res;
 	struct in6_addr sid;
-	struct nlmsghdr *nlh;
-	int i;
+	int i, ret;
 
 	if (inet_pton(AF_INET6, sid_s, &sid) != 1) {
 		error_msg("stdin line %u: sid \"%s\" is not IPv6, ignored",
 			  lineno, sid_s);
 		return 0;
 	}
-	if (inet_pton(AF_INET6, vip_s, &ff.want.vip.v6) == 1) {
-		ff.want.family = AF_INET6;
-	} else if (inet_pton(AF_INET, vip_s, &ff.want.vip.v4) == 1) {
-		ff.want.family = AF_INET;
+	if (inet_pton(AF_INET6, vip_s, &want.vip.v6) == 1) {
+		want.family = AF_INET6;
+	} else if (inet_pton(AF_INET, vip_s, &want.vip.v4) == 1) {
+		want.family = AF_INET;
 	} else {
 		error_msg("stdin line %u: vip \"%s\" is not an address, ignored",
 			  lineno, vip_s);
@@ -217,31 +200,33 @@ static int follow_event(struct nl *nl, const struct follow_host *hosts,
 		return 0;
 	}
 
-	if (gw_dump(nl, ff.want.family, table, follow_find_cb, &ff))
-		return -EIO;
-	if (!ff.any) {
+	ret = gw_fib_lookup(nl, &want, &found);
+	if (ret < 0)
+		return ret;
+	if (!ret || !found.nsegs) {
 		follow_report(vip_s, "ignored", NULL, NULL, "no seg6 route");
 		return 0;
 	}
-	follow_loc(&ff.found, from, sizeof(from));
-	if (ff.found.nsegs != 2 ||
-	    memcmp(&ff.found.segs[1], &sid, sizeof(sid))) {
+	follow_loc(&found, from, sizeof(from));
+	if (found.nsegs != 2 || memcmp(&found.segs[1], &sid, sizeof(sid))) {
 		snprintf(why, sizeof(why), "holds %s, not M(*,%s)", from, sid_s);
 		follow_report(vip_s, "ignored", from, NULL, why);
 		return 0;
 	}
 
-	/* R(s2): same VIP, mode and table; one replace. */
-	c.rt = ff.found;
-	c.rt.nsegs = 1;
-	c.rt.segs[0] = hosts[i].fwp;
-	c.rt.ifindex = 0;
-	if (gw_resolve_dev(nl, &c.rt, ""))
+	/* R(s2): same VIP, mode and table; the route found is the FIB. */
+	l.c.op = GW_SET;
+	l.c.rt = found;
+	l.c.rt.nsegs = 1;
+	l.c.rt.segs[0] = hosts[i].fwp;
+	l.c.rt.ifindex = 0;
+	if (gw_resolve_dev(nl, &l.c.rt, ""))
 		return -ENETUNREACH;
-	follow_loc(&c.rt, to, sizeof(to));
+	follow_loc(&l.c.rt, to, sizeof(to));
 	snprintf(what, sizeof(what), "set %s %s", vip_s, to);
-	nlh = gw_route_msg(nl->buf, &c, ++nl->seq, NLM_F_CREATE | NLM_F_REPLACE);
-	if (nl_talk(nl, nlh, NULL, NULL, what))
+	ret = gw_apply(nl, &l, 1, &fib, &res);
+	free(l.extack);
+	if (ret)
 		return -EIO;
 	follow_report(vip_s, "moved", from, to, NULL);
 	return 0;

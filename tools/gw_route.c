@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A gateway route <-> rtnetlink. The SRH is built exactly as iproute2's
- * `ip route ... encap seg6 mode inline|encap segs S1[,S2]` builds it, so
- * routes set by seg6mig and by ip are the same bytes in the kernel:
+ * A gateway's routes and nexthops <-> rtnetlink messages. The SRH is built
+ * exactly as iproute2's `ip route|nexthop ... encap seg6 mode inline|encap
+ * segs S1[,S2]` builds it, so encaps set by seg6mig and by ip are the same
+ * bytes in the kernel:
  *
  *   encap:  Segment List = [S2, S1] (reversed), SL = first = nsegs - 1
  *   inline: Segment List = [::, S2, S1], one more slot at index 0 that the
@@ -15,6 +16,7 @@
 #include <net/if.h>
 #include <string.h>
 #include <linux/lwtunnel.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <linux/seg6.h>
 #include <linux/seg6_iptunnel.h>
@@ -51,41 +53,88 @@ static size_t gw_vip_len(const struct gw_route *rt)
 				     : sizeof(struct in6_addr);
 }
 
-struct nlmsghdr *gw_route_msg(void *buf, const struct gw_change *c,
-			      uint32_t seq, uint16_t flags)
+/* The seg6 encap of @rt as RTA_ENCAP_TYPE/NHA_ENCAP_TYPE + RTA_ENCAP/NHA_ENCAP. */
+static void gw_put_encap(struct nlmsghdr *nlh, const struct gw_route *rt,
+			 uint16_t type_attr, uint16_t encap_attr)
 {
-	const struct gw_route *rt = &c->rt;
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct gw_srh_attr srh;
 	struct nlattr *encap;
-	struct rtmsg *rtm;
 
-	nlh->nlmsg_type = c->op == GW_SET ? RTM_NEWROUTE : RTM_DELROUTE;
+	mnl_attr_put_u16(nlh, type_attr, LWTUNNEL_ENCAP_SEG6);
+	encap = mnl_attr_nest_start(nlh, encap_attr);
+	mnl_attr_put(nlh, SEG6_IPTUNNEL_SRH, gw_srh_build(&srh, rt), &srh);
+	mnl_attr_nest_end(nlh, encap);
+}
+
+static struct nlmsghdr *gw_msg(void *buf, uint16_t type, uint16_t flags,
+			       uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = seq;
+	return nlh;
+}
 
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+struct nlmsghdr *gw_nh_msg(void *buf, const struct gw_route *rt, uint32_t id,
+			   uint32_t seq, uint16_t flags)
+{
+	struct nlmsghdr *nlh = gw_msg(buf, RTM_NEWNEXTHOP, flags, seq);
+	struct nhmsg *nhm;
+
+	nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));
+	nhm->nh_family = rt->family;
+	nhm->nh_protocol = GW_RTPROT;
+	if (id)
+		mnl_attr_put_u32(nlh, NHA_ID, id);
+	mnl_attr_put_u32(nlh, NHA_OIF, rt->ifindex);
+	gw_put_encap(nlh, rt, NHA_ENCAP_TYPE, NHA_ENCAP);
+	return nlh;
+}
+
+struct nlmsghdr *gw_nh_del_msg(void *buf, uint32_t id, uint32_t seq)
+{
+	struct nlmsghdr *nlh = gw_msg(buf, RTM_DELNEXTHOP, 0, seq);
+
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct nhmsg));
+	mnl_attr_put_u32(nlh, NHA_ID, id);
+	return nlh;
+}
+
+static struct rtmsg *gw_rtm_put(struct nlmsghdr *nlh, const struct gw_route *rt)
+{
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
 	rtm->rtm_family = rt->family;
 	rtm->rtm_dst_len = gw_vip_len(rt) * 8;
 	rtm->rtm_table = rt->table < 256 ? rt->table : RT_TABLE_UNSPEC;
 	mnl_attr_put(nlh, RTA_DST, gw_vip_len(rt), &rt->vip);
 	mnl_attr_put_u32(nlh, RTA_TABLE, rt->table);
-	if (c->op == GW_DEL) {
-		/* As ip route del: any protocol, any type. */
-		rtm->rtm_scope = RT_SCOPE_NOWHERE;
-		return nlh;
-	}
+	return rtm;
+}
 
-	rtm->rtm_protocol = RTPROT_STATIC;
+struct nlmsghdr *gw_route_nh_msg(void *buf, const struct gw_route *rt,
+				 uint32_t nhid, uint32_t seq, uint16_t flags)
+{
+	struct nlmsghdr *nlh = gw_msg(buf, RTM_NEWROUTE, flags, seq);
+	struct rtmsg *rtm = gw_rtm_put(nlh, rt);
+
+	rtm->rtm_protocol = GW_RTPROT;
 	rtm->rtm_type = RTN_UNICAST;
-	/* As ip: an IPv4 route without gateway is scope link. */
-	rtm->rtm_scope = rt->family == AF_INET ? RT_SCOPE_LINK
-					       : RT_SCOPE_UNIVERSE;
-	mnl_attr_put_u32(nlh, RTA_OIF, rt->ifindex);
-	mnl_attr_put_u16(nlh, RTA_ENCAP_TYPE, LWTUNNEL_ENCAP_SEG6);
-	encap = mnl_attr_nest_start(nlh, RTA_ENCAP);
-	mnl_attr_put(nlh, SEG6_IPTUNNEL_SRH, gw_srh_build(&srh, rt), &srh);
-	mnl_attr_nest_end(nlh, encap);
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	mnl_attr_put_u32(nlh, RTA_NH_ID, nhid);
+	return nlh;
+}
+
+struct nlmsghdr *gw_route_del_msg(void *buf, const struct gw_route *rt,
+				  uint32_t seq)
+{
+	struct nlmsghdr *nlh = gw_msg(buf, RTM_DELROUTE, 0, seq);
+	struct rtmsg *rtm = gw_rtm_put(nlh, rt);
+
+	/* As ip route del: any protocol, any type. */
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
 	return nlh;
 }
 
@@ -113,28 +162,37 @@ static int gw_srh_parse(const struct nlattr *attr, struct gw_route *rt)
 	return 0;
 }
 
-struct gw_dump_ctx {
-	int family;
-	uint32_t table;
-	int (*fn)(const struct gw_route *rt, void *data);
-	void *data;
-};
+/* The SEG6_IPTUNNEL_SRH of a (RTA|NHA)_ENCAP of type seg6, or NULL. */
+static const struct nlattr *gw_encap_srh(const struct nlattr *encap,
+					 uint16_t encap_type)
+{
+	const struct nlattr *srh;
 
-static int gw_dump_cb(const struct nlmsghdr *nlh, void *data)
+	if (!encap || encap_type != LWTUNNEL_ENCAP_SEG6)
+		return NULL;
+	srh = mnl_attr_get_payload(encap);
+	/* The first nested attribute: SEG6_IPTUNNEL_SRH. */
+	if (mnl_attr_get_payload_len(encap) < sizeof(*srh) ||
+	    mnl_attr_get_type(srh) != SEG6_IPTUNNEL_SRH)
+		return NULL;
+	return srh;
+}
+
+bool gw_route_parse(const struct nlmsghdr *nlh, struct gw_route *rt)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a, *srh = NULL, *dst = NULL;
-	struct gw_dump_ctx *ctx = data;
-	struct gw_route rt = { .family = rtm->rtm_family };
+	const struct nlattr *a, *encap = NULL, *dst = NULL, *srh;
 	uint16_t encap_type = 0;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE)
-		return MNL_CB_OK;
+	memset(rt, 0, sizeof(*rt));
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+		return false;
 	if (rtm->rtm_family != AF_INET6 && rtm->rtm_family != AF_INET)
-		return MNL_CB_OK;
-	if (ctx->family != AF_UNSPEC && rtm->rtm_family != ctx->family)
-		return MNL_CB_OK;
-	rt.table = rtm->rtm_table;
+		return false;
+	rt->family = rtm->rtm_family;
+	rt->table = rtm->rtm_table;
+	rt->protocol = rtm->rtm_protocol;
 	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
 		switch (mnl_attr_get_type(a)) {
 		case RTA_DST:
@@ -142,51 +200,80 @@ static int gw_dump_cb(const struct nlmsghdr *nlh, void *data)
 			break;
 		case RTA_TABLE:
 			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				rt.table = mnl_attr_get_u32(a);
+				rt->table = mnl_attr_get_u32(a);
 			break;
 		case RTA_OIF:
 			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				rt.ifindex = mnl_attr_get_u32(a);
+				rt->ifindex = mnl_attr_get_u32(a);
+			break;
+		case RTA_NH_ID:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				rt->nhid = mnl_attr_get_u32(a);
 			break;
 		case RTA_ENCAP_TYPE:
 			if (!mnl_attr_validate(a, MNL_TYPE_U16))
 				encap_type = mnl_attr_get_u16(a);
 			break;
 		case RTA_ENCAP:
-			srh = mnl_attr_get_payload(a);
-			/* The first nested attribute: SEG6_IPTUNNEL_SRH. */
-			if (mnl_attr_get_payload_len(a) < sizeof(*srh) ||
-			    mnl_attr_get_type(srh) != SEG6_IPTUNNEL_SRH)
-				srh = NULL;
+			encap = a;
 			break;
 		}
 	}
-	/* Host routes with a seg6 encap only. */
-	if (encap_type != LWTUNNEL_ENCAP_SEG6 || !srh || !dst ||
-	    rtm->rtm_dst_len != gw_vip_len(&rt) * 8 ||
-	    mnl_attr_get_payload_len(dst) != gw_vip_len(&rt))
-		return MNL_CB_OK;
-	if (ctx->table && rt.table != ctx->table)
-		return MNL_CB_OK;
-	memcpy(&rt.vip, mnl_attr_get_payload(dst), gw_vip_len(&rt));
-	if (gw_srh_parse(srh, &rt))
-		return MNL_CB_OK;
-	return ctx->fn(&rt, ctx->data) ? MNL_CB_ERROR : MNL_CB_OK;
+	if (!dst || rtm->rtm_dst_len != gw_vip_len(rt) * 8 ||
+	    mnl_attr_get_payload_len(dst) != gw_vip_len(rt))
+		return false;
+	memcpy(&rt->vip, mnl_attr_get_payload(dst), gw_vip_len(rt));
+	/* A nexthop's encap comes with the route only in compat mode. */
+	srh = gw_encap_srh(encap, encap_type);
+	if (srh && gw_srh_parse(srh, rt))
+		srh = NULL;
+	return srh || rt->nhid;
 }
 
-int gw_dump(struct nl *nl, int family, uint32_t table,
-	    int (*fn)(const struct gw_route *rt, void *data), void *data)
+bool gw_nh_parse(const struct nlmsghdr *nlh, uint32_t *id, bool *own,
+		 struct gw_route *rt)
 {
-	struct gw_dump_ctx ctx = {
-		.family = family, .table = table, .fn = fn, .data = data,
-	};
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
+	const struct nhmsg *nhm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *encap = NULL, *srh;
+	uint16_t encap_type = 0;
+	bool single = true;
 
-	nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = family;
-	return nl_talk(nl, nlh, gw_dump_cb, &ctx, "dumping routes");
+	memset(rt, 0, sizeof(*rt));
+	*id = 0;
+	if (nlh->nlmsg_type != RTM_NEWNEXTHOP ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*nhm)))
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(*nhm)) {
+		switch (mnl_attr_get_type(a)) {
+		case NHA_ID:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				*id = mnl_attr_get_u32(a);
+			break;
+		case NHA_OIF:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				rt->ifindex = mnl_attr_get_u32(a);
+			break;
+		case NHA_ENCAP_TYPE:
+			if (!mnl_attr_validate(a, MNL_TYPE_U16))
+				encap_type = mnl_attr_get_u16(a);
+			break;
+		case NHA_ENCAP:
+			encap = a;
+			break;
+		case NHA_GROUP:
+		case NHA_BLACKHOLE:
+		case NHA_FDB:
+			single = false;
+			break;
+		}
+	}
+	srh = single ? gw_encap_srh(encap, encap_type) : NULL;
+	if (srh && gw_srh_parse(srh, rt))
+		srh = NULL;
+	if (!srh)
+		rt->ifindex = 0;
+	*own = single && nhm->nh_protocol == GW_RTPROT;
+	return *id != 0;
 }
 
 static int gw_oif_cb(const struct nlmsghdr *nlh, void *data)

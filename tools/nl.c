@@ -96,6 +96,8 @@ static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_STOP;	/* the ack */
 	t->err = err->error;
 	msg = nl_extack_msg(nlh);
+	if (!t->what)
+		return MNL_CB_ERROR;	/* the caller reports it */
 	if (msg && *msg)
 		error_msg("%s: %s (%s)", t->what, msg, strerror(-err->error));
 	else
@@ -114,7 +116,8 @@ static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
 	if (err >= 0)
 		return MNL_CB_STOP;
 	t->err = err;
-	error_msg("%s: %s", t->what, strerror(-err));
+	if (t->what)
+		error_msg("%s: %s", t->what, strerror(-err));
 	return MNL_CB_ERROR;
 }
 
@@ -138,13 +141,13 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
-		error_msg("%s: %s", what, strerror(errno));
+		error_msg("%s: %s", what ?: "netlink", strerror(errno));
 		return -errno;
 	}
 	do {
 		ret = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
 		if (ret < 0) {
-			error_msg("%s: %s", what, strerror(errno));
+			error_msg("%s: %s", what ?: "netlink", strerror(errno));
 			return -errno;
 		}
 		ret = mnl_cb_run2(nl->buf, ret, seq, nl->portid, nl_data_cb, &t,
@@ -153,7 +156,7 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	if (ret == MNL_CB_ERROR) {
 		if (!t.err) {
 			t.err = -errno ?: -EIO;
-			error_msg("%s: %s", what, strerror(-t.err));
+			error_msg("%s: %s", what ?: "netlink", strerror(-t.err));
 		}
 		return t.err;
 	}

@@ -8,7 +8,8 @@
  *   show.c      show, release, purge (generic netlink family seg6_mig)
  *   monitor.c   monitor: the family's events
  *   gw.c        gw: the gateway's routes, R(s) and M(s1,s2) (rtnetlink);
- *               gw_route.c, gw_batch.c, gw_follow.c: see gw.h
+ *               gw_route.c, gw_fib.c, gw_apply.c, gw_batch.c,
+ *               gw_follow.c: see gw.h
  */
 #ifndef SEG6MIG_H
 #define SEG6MIG_H
@@ -53,7 +54,8 @@ struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type, uint16_t flags);
 /*
  * Send @nlh and read replies until its ack or dump end, passing each data
  * message to @cb. On error prints "@what: <extack message or strerror>"
- * and returns -errno.
+ * (nothing if @what is NULL: the kernel refusing is then the caller's to
+ * report) and returns -errno.
  */
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    const char *what);

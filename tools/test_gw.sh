@@ -24,6 +24,7 @@ IP=${IP:-ip}
 
 readonly VIP=2001:db8::10
 readonly VIP2=2001:db8::11
+readonly VIP3=2001:db8::13
 readonly VIP4=10.1.0.5
 readonly S1_FWP=fc00:a1::f
 readonly S2_FWP=fc00:a2::f
@@ -104,26 +105,81 @@ routes_of() {
 	ipg $fam route show "$1" table "${2:-main}" | grep -c . || true
 }
 
-### set: the routes, exactly as ip makes them
+### set: a route of its own to a nexthop of its own, the encap as ip makes it
+
+# nh_json ID: the kernel's nexthop ID, without what depends on who made it.
+nh_json() {
+	ipg -j nexthop show id "$1" | jq -c 'map(del(.id, .protocol))'
+}
+
+# nhid_of VIP [table ID]: the nexthop the VIP's route uses.
+nhid_of() {
+	local fam=-6
+	[[ $1 == *.* ]] && fam=-4
+	ipg -j $fam route show "$1" table "${2:-main}" | jq -r '.[0].nhid // empty'
+}
+
+# own_nhs: the nexthops seg6mig made (protocol 83, seg6mig).
+own_nhs() {
+	ipg -j nexthop show | jq -r '.[] | select(.protocol == "83" or .protocol == "seg6mig") | .id' |
+		sort -n | tr '\n' ' ' | sed 's/ $//'
+}
 
 # same_as_ip WHAT GW_ARGS... -- IP_ENCAP_ARGS...: seg6mig's route for VIP
-# equals ip's route for VIP2 made with the given encap arguments.
+# carries what ip's route for VIP2 made with the given encap arguments
+# does, through a nexthop of its own that equals ip's nexthop.
 same_as_ip() {
-	local what=$1 gwargs=() ipargs=()
+	local what=$1 gwargs=() ipargs=() id
 	shift
 	while [[ $1 != -- ]]; do gwargs+=("$1"); shift; done
 	shift
 	ipargs=("$@")
 	run 0 gw set "$VIP" "${gwargs[@]}"
 	ipg -6 route replace "$VIP2/128" "${ipargs[@]}"
-	check "$what: same route as ip" "$(route_json "$VIP2")" "$(route_json "$VIP")"
+	check "$what: same route as ip" "$(route_json "$VIP2")" \
+		"$(route_json "$VIP" | jq -c 'map(del(.nhid))')"
 	check "$what: one route" 1 "$(routes_of "$VIP")"
+	id=$(nhid_of "$VIP")
+	ipg -6 nexthop replace id 999 "${ipargs[@]}"
+	check "$what: same nexthop as ip" "$(nh_json 999)" "$(nh_json "$id")"
+	ipg nexthop del id 999
+}
+
+# Record the gateway's route and nexthop notifications while CMD runs.
+monitor_start() {
+	# Appending: the file is emptied below while ip writes to it.
+	ipg monitor route nexthop >> "$TMP/mon" 2>&1 &
+	echo $! > "$TMP/mon.pid"
+	# The monitor is subscribed once it reports a change made after it.
+	for ((i = 0; i < 500; i++)); do
+		ipg -6 route replace 2001:db8:ffff::1/128 dev d0
+		grep -aq 'ffff::1' "$TMP/mon" && break
+		sleep 0.01
+	done
+	ipg -6 route del 2001:db8:ffff::1/128
+	: > "$TMP/mon"
+}
+monitor_stop() {
+	# Flushed once it reports the marker route.
+	ipg -6 route replace 2001:db8:fffe::1/128 dev d0
+	for ((i = 0; i < 500; i++)); do
+		grep -aq 'fffe::1' "$TMP/mon" && break
+		sleep 0.01
+	done
+	kill "$(cat "$TMP/mon.pid")"
+	wait "$(cat "$TMP/mon.pid")" 2>/dev/null || true
+	ipg -6 route del 2001:db8:fffe::1/128
+	grep -av 'fffe::1' "$TMP/mon" > "$TMP/mon.events" || true
 }
 
 same_as_ip "R inline" run $S1_FWP -- \
 	encap seg6 mode inline segs $S1_FWP dev d0
 check "R inline segs" '["fc00:a1::f","::"]' \
 	"$(ipg -j -6 route show $VIP | jq -c '.[0].segs')"
+nh1=$(nhid_of "$VIP")
+check "own nexthop" "$nh1" "$(own_nhs)"
+# Every change from now on is a nexthop replace: the route stays.
+monitor_start
 same_as_ip "M inline" migrate $S1_FWP $S2_BFW -- \
 	encap seg6 mode inline segs $S1_FWP,$S2_BFW dev d0
 check "M inline segs" '["fc00:a1::f","fc00:a2::b","::"]' \
@@ -134,8 +190,53 @@ same_as_ip "M encap" migrate $S1_FWP $S2_BFW mode encap dev d0 -- \
 	encap seg6 mode encap segs $S1_FWP,$S2_BFW dev d0
 check "M encap segs" '["fc00:a1::f","fc00:a2::b"]' \
 	"$(ipg -j -6 route show $VIP | jq -c '.[0].segs')"
-check "protocol static" static "$(ipg -j -6 route show $VIP | jq -r '.[0].protocol')"
+monitor_stop
+check "changes: same nexthop" "$nh1" "$(nhid_of "$VIP")"
+check "changes: one nexthop of ours" "$nh1" "$(own_nhs)"
+# Of the VIP: 3 nexthop replaces (each also notified as a route update
+# of the route using it); the route never pointed anywhere else and was
+# never deleted. (ip's own routes for VIP2 and nexthop 999 come and go.)
+check "changes: nexthop replaced in place" 3 \
+	"$(grep -ac "^id $nh1 " "$TMP/mon.events" || true)"
+check "changes: the route kept its nexthop" "" \
+	"$(grep -a "$VIP " "$TMP/mon.events" | grep -av "^$VIP nhid $nh1 " || true)"
+check "protocol seg6mig" '"83" "83"' "$(tr '\n' ' ' <<< "$(ipg -j -6 route show $VIP | jq -c '.[0].protocol'
+ipg -j nexthop show id "$nh1" | jq -c '.[0].protocol')" | sed 's/ $//')"
 ipg -6 route del "$VIP2/128"
+
+# Without the nexthop compat mode routes carry only their nhid: the same.
+ipg link set lo up
+ip netns exec "$NS" sysctl -qw net.ipv4.nexthop_compat_mode=0
+run 0 gw show "$VIP"
+check "show without compat mode" "2001:db8::10 M(fc00:a1::f,fc00:a2::b) mode encap dev d0 table main nhid $nh1" "$(cat "$TMP/out")"
+run 0 gw set "$VIP" run $S1_FWP mode encap
+check "set without compat mode" "$nh1" "$(nhid_of "$VIP")"
+ip netns exec "$NS" sysctl -qw net.ipv4.nexthop_compat_mode=1
+check "set without compat mode: encap" '["fc00:a1::f"]' \
+	"$(ipg -j -6 route show $VIP | jq -c '.[0].segs')"
+
+# A route seg6mig did not make: replaced once by one of its own, to a
+# nexthop of its own; another's nexthop is left as it is.
+ipg -6 route replace "$VIP2/128" encap seg6 mode inline segs $S1_FWP dev d0
+run 0 gw set "$VIP2" migrate $S1_FWP $S2_BFW
+check "ip's route: taken over" 1 "$(routes_of "$VIP2")"
+nh2=$(nhid_of "$VIP2")
+check "ip's route: own nexthop" "$nh1 $nh2" "$(own_nhs)"
+run 0 gw del "$VIP2"
+check "del: its nexthop too" "$nh1" "$(own_nhs)"
+check "del: its route" 0 "$(routes_of "$VIP2")"
+ipg -6 nexthop add id 998 encap seg6 mode inline segs $S2_FWP dev d0
+ipg -6 route replace "$VIP3/128" nhid 998
+run 0 gw set "$VIP3" run $S1_FWP
+check "another's nexthop: not used" '["fc00:a1::f","::"]' \
+	"$(ipg -j -6 route show $VIP3 | jq -c '.[0].segs')"
+check "another's nexthop: untouched" '["fc00:a2::f","::"]' \
+	"$(ipg -j nexthop show id 998 | jq -c '.[0].segs')"
+nh3=$(nhid_of "$VIP3")
+check "another's nexthop: own one instead" "$nh1 $nh3" "$(own_nhs)"
+run 0 gw del "$VIP3"
+check "del: another's nexthop stays" 998 "$(ipg -j nexthop show id 998 | jq -r '.[0].id')"
+ipg nexthop del id 998
 
 # Another table.
 run 0 gw set "$VIP" run $S1_FWP table 100
@@ -161,11 +262,11 @@ check "show" "10.1.0.5 M(fc00:a1::f,fc00:a2::b) mode encap dev d0 table main
 2001:db8::10 M(fc00:a1::f,fc00:a2::b) mode inline dev d0 table 100000
 2001:db8::10 M(fc00:a1::f,fc00:a2::b) mode inline dev d0 table main
 2001:db8::10 R(fc00:a1::f) mode inline dev d0 table 100
-2001:db8::11 R(fc00:a2::f) mode encap dev d0 table main" "$(LC_ALL=C sort "$TMP/out")"
+2001:db8::11 R(fc00:a2::f) mode encap dev d0 table main" "$(sed 's/ nhid [0-9]*$//' "$TMP/out" | LC_ALL=C sort)"
 run 0 gw show "$VIP" table 100
-check "show VIP table" "2001:db8::10 R(fc00:a1::f) mode inline dev d0 table 100" "$(cat "$TMP/out")"
+check "show VIP table" "2001:db8::10 R(fc00:a1::f) mode inline dev d0 table 100 nhid $(nhid_of "$VIP" 100)" "$(cat "$TMP/out")"
 run 0 "$SEG6MIG" -n "$NS" -j gw show "$VIP2"
-check "-j gw show VIP" '[{"vip":"2001:db8::11","state":"run","fwp":"fc00:a2::f","segs":["fc00:a2::f"],"nsegs":1,"mode":"encap","dev":"d0","table":254}]' \
+check "-j gw show VIP" "[{\"vip\":\"2001:db8::11\",\"state\":\"run\",\"fwp\":\"fc00:a2::f\",\"segs\":[\"fc00:a2::f\"],\"nsegs\":1,\"mode\":\"encap\",\"dev\":\"d0\",\"table\":254,\"nhid\":$(nhid_of "$VIP2")}]" \
 	"$(cat "$TMP/out")"
 run 0 gw show -j "$VIP" table main
 check "gw show -j VIP" 'migrate fc00:a1::f fc00:a2::b inline' \
@@ -262,6 +363,23 @@ err_has "line 3: set 2001:db8::301 run $S1_FWP dev dn0: Nexthop device is not up
 err_has "2 of 4 line(s) applied, 2 refused"
 check "refused batch: line 1 applied" 1 "$(routes_of 2001:db8::300)"
 check "refused batch: line 4 applied" 1 "$(routes_of 2001:db8::302)"
+check "refused batch: no nexthop left for line 3" 0 "$(routes_of 2001:db8::301)"
+
+# A VIP's first set refused: its next line is its first (planned again).
+printf 'set 2001:db8::303 run %s dev dn0\nset 2001:db8::303 migrate %s %s\nset 2001:db8::304 run %s\n' \
+	$S1_FWP $S1_FWP $S2_BFW $S1_FWP > "$TMP/kbad"
+run 1 gw -batch "$TMP/kbad"
+err_has "line 1: set 2001:db8::303 run $S1_FWP dev dn0: Nexthop device is not up"
+err_has "2 of 3 line(s) applied, 1 refused"
+check "first set refused: the next applied" '["fc00:a1::f","fc00:a2::b","::"]' \
+	"$(ipg -j -6 route show 2001:db8::303 | jq -c '.[0].segs')"
+# Every nexthop of ours is some route's, one each.
+own_used() {
+	{ ipg -j -6 route show table all; ipg -j -4 route show table all; } |
+		jq -r '.[] | select(.protocol == "83" or .protocol == "seg6mig") | .nhid' |
+		sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+check "batches: no nexthop left over" "$(own_used)" "$(own_nhs)"
 
 # Many lines (several sendmsg chunks), a VIP set twice: the last one holds.
 for ((i = 0; i < 5000; i++)); do
@@ -272,9 +390,11 @@ run 0 gw -batch "$TMP/many"
 check "5001 lines: routes" 5000 "$(ipg -6 route show | grep -c '^2001:db8:1::')"
 check "5001 lines: last wins" '["fc00:a1::f","fc00:a2::b","::"]' \
 	"$(ipg -j -6 route show 2001:db8:1:: | jq -c '.[0].segs')"
+check "5001 lines: a nexthop per VIP" "$(own_used)" "$(own_nhs)"
 sed 's/^set \([^ ]*\) .*/del \1/' "$TMP/many" | head -n 5000 > "$TMP/many.del"
 run 0 gw -batch "$TMP/many.del"
 check "5000 dels" 0 "$(ipg -6 route show | grep -c '^2001:db8:1::' || true)"
+check "5000 dels: their nexthops too" "$(own_used)" "$(own_nhs)"
 
 ### follow
 
