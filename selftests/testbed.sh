@@ -15,7 +15,8 @@
 # link carries frames again, the VM announces itself (unsolicited NA), as
 # a guest does after a live migration.
 #
-# The VM answers (echo replies) through a link of its own to the gateway,
+# The VM answers echo requests from user space (udpseq pong, see
+# tb_setup), through a link of its own to the gateway,
 # vm-ret, which does not move: a namespace keeps running while its port is
 # down and drops the replies it was computing at the pause, which a paused
 # VM would send after it resumes. So the meters see the path to the VM,
@@ -88,6 +89,14 @@ tb_setup() {
 	# CPUs could swap on the way back. Received on CPU 0 at the gateway
 	# (RPS), they stay in the order the VM sent them.
 	n_gw sh -c 'echo 1 > /sys/class/net/gw-vm/queues/rx-0/rps_cpus'
+	# The VM answers echo requests from user space (udpseq pong): the
+	# kernel's replies would wait, charged to a per-CPU ICMP socket with a
+	# fixed 128 KiB send buffer, until the gateway's CPU takes them, and
+	# those that do not fit are dropped (Icmp6OutErrors) when that CPU
+	# stalls or a release hands over hundreds of held requests at once.
+	n_vm sysctl -qw net.ipv6.icmp.echo_ignore_all=1
+	n_vm "$UDPSEQ" pong -a "$VIP" > "$TRAFFIC_DIR/pong.out" 2>&1 &
+	busywait 10000 tb_pong_listens || fail "udpseq pong did not start: $(cat "$TRAFFIC_DIR/pong.out")"
 	add_fwp 1 count
 	add_fwp 2 count
 	case $TB_MECH in
@@ -101,6 +110,8 @@ tb_setup() {
 	echo 0 > "$TRAFFIC_DIR/resume"
 	echo 0 > "$TRAFFIC_DIR/pause"
 }
+
+tb_pong_listens() { n_vm ss -Hwan | grep -q ':58 '; }
 
 # tb_reorders METER: the arrivals that came after a higher seq, with their
 # send and receive times relative to the resume time (ms), and the time the
@@ -117,10 +128,31 @@ tb_reorders() {
 		$1 > max { max = $1 }' "$f"
 }
 
+# tb_gaps METER: the runs of seqs that never arrived, with the send times
+# of the arrivals on either side, relative to the pause, the resume and
+# the gateway's switch to R(s2) (ms).
+tb_gaps() {
+	local f=$TRAFFIC_DIR/$1.arrivals
+	[[ -f $f ]] || return 0
+	sort -n -k1,1 "$f" | awk -v p="$(cat "$TRAFFIC_DIR/pause")" \
+		-v r="$(cat "$TRAFFIC_DIR/resume")" \
+		-v sw="$(cat "$TRAFFIC_DIR/switch" 2>/dev/null || echo 0)" -v m="$1" '
+		function rel(t) { return sprintf("pause %+.1f, resume %+.1f, switch %+.1f", (t - p) / 1e6, (t - r) / 1e6, (t - sw) / 1e6) }
+		NR > 1 && $1 > prev + 1 && n++ < 10 {
+			printf "%s: seqs %d-%d lost: sent after %s; before %s\n", m, prev + 1, $1 - 1, rel(prev_t), rel($2)
+		}
+		{ prev = $1; prev_t = $2 }'
+}
+
 tb_dump() {
 	topo_dump
 	tb_reorders udp
 	tb_reorders ping
+	tb_gaps ping
+	tb_gaps udp
+	echo "--- vm: Icmp6InEchos $(vm_counter Icmp6InEchos) Udp6InDatagrams $(vm_counter Udp6InDatagrams)"
+	echo "--- vm: $(n_vm awk '$2 != 0 && $1 ~ /^(Ip6|Icmp6)/ { printf "%s %s ", $1, $2 }' /proc/net/snmp6)"
+	echo "--- vm: $(n_vm awk '/^Icmp:/ { if (!h) { split($0, k); h = 1 } else for (i = 2; i <= NF; i++) if ($i != 0) printf "%s %s ", k[i], $i }' /proc/net/snmp)"
 	[[ -f $TRAFFIC_DIR/ping.out ]] && echo "--- ping: $(cat "$TRAFFIC_DIR/ping.out")"
 	return 0
 }

@@ -329,6 +329,30 @@ wait "$pid"
 check "ping: SIGTERM ends the requests, expected = those sent, only 100..199 lost" "$tmp/pingterm.json" \
 	'.expected > 200 and .expected < 100000 and .received == .expected - 100 and .lost == 100'
 
+echo "# (d) udpseq pong: B's kernel ignores echo requests, pong answers them (B still drops 100..199)"
+ip netns exec "$B" sysctl -qw net.ipv6.icmp.echo_ignore_all=1
+ip netns exec "$A" "$UDPSEQ" ping -d 2001:db8:1::2 -n 100 -r 1000 -w 300 -j > "$tmp/noreply.json"
+check "echo_ignore_all, no pong: nothing answered" "$tmp/noreply.json" '.received == 0'
+ip netns exec "$B" "$UDPSEQ" pong -a 2001:db8:1::2 > "$tmp/pong.out" 2>&1 &
+pid=$!
+pids+=("$pid")
+pong_listens() { ip netns exec "$B" ss -Hwan | grep -q ':58 '; }
+busywait 5000 pong_listens || echo "FAIL pong did not open its socket"
+ip netns exec "$A" "$UDPSEQ" ping -d 2001:db8:1::2 -n 500 -r 1000 -w 500 -j -o "$tmp/pong.arr" \
+	> "$tmp/pong.json"
+kill -TERM "$pid"
+wait "$pid"
+check "pong: 400 answered, 100..199 lost, in order, rtt > 0" "$tmp/pong.json" \
+	'.received == 400 and .lost == 100 and .gaps == 1 and .reordered == 0 and .lat_min_ms > 0'
+checks=$((checks + 1))
+if grep -qx 'answered 400 errors 0' "$tmp/pong.out"; then
+	echo "ok   pong: says it answered 400"
+else
+	failed=$((failed + 1))
+	echo "FAIL pong: says: $(cat "$tmp/pong.out")"
+fi
+ip netns exec "$B" sysctl -qw net.ipv6.icmp.echo_ignore_all=0
+
 echo "# (d) recv -R: resume time 0 (none) and a resume time in the future"
 echo 0 > "$tmp/resume0"
 udp r0 5008 "-n 100 -R $tmp/resume0" "-d 2001:db8:1::2 -n 100 -r 10000"

@@ -85,6 +85,7 @@ static void usage(void)
 		"       udpseq ping -d ADDR -n COUNT [-r RATE_PPS] [-s PAYLOAD_BYTES] [-w LINGER_MS]\n"
 		"                   [-j] [-o ARRIVALS_FILE] [-R RESUME_FILE]\n"
 		"       udpseq announce -a ADDR -i IFNAME\n"
+		"       udpseq pong -a ADDR\n"
 		"send: COUNT datagrams with seqs FIRST_SEQ.. (default 0) at RATE_PPS\n"
 		"  (default 0 = as fast as possible), payload default 64 bytes (min %d);\n"
 		"  -B sends through a raw socket with a deliberately wrong UDP checksum.\n"
@@ -101,7 +102,10 @@ static void usage(void)
 		"  more requests (COUNT = those sent), replies awaited as after the last.\n"
 		"announce: one unsolicited neighbour advertisement (override) of ADDR,\n"
 		"  from ADDR to all nodes on IFNAME, as a guest announces itself after a\n"
-		"  live migration.\n",
+		"  live migration.\n"
+		"pong: answer ICMPv6 echo requests to ADDR from user space until\n"
+		"  SIGINT/SIGTERM (with net.ipv6.icmp.echo_ignore_all=1); prints\n"
+		"  'answered N errors E'.\n",
 		HDR_LEN);
 	exit(1);
 }
@@ -1036,6 +1040,107 @@ static int do_ping(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------ pong */
+
+/*
+ * Answer ICMPv6 echo requests to ADDR from user space, in arrival order,
+ * until SIGINT/SIGTERM. For the test bed's VM: the kernel's own replies
+ * leave from a per-CPU ICMP socket whose send buffer (2 x 64 KiB, fixed)
+ * holds every reply until the next hop's receive path frees it; when the
+ * gateway's CPU stalls (TCG) or a release delivers hundreds of held
+ * requests at once, the kernel drops the replies that do not fit
+ * (Icmp6OutErrors, Ip6OutDiscards) and ping counts requests the network
+ * delivered as lost. A raw socket with a big send buffer does not.
+ * Run it with net.ipv6.icmp.echo_ignore_all=1 in the namespace.
+ */
+static int do_pong(int argc, char **argv)
+{
+	struct in6_addr addr;
+	struct icmp6_filter filt;
+	uint8_t buf[8 + MAX_PAYLOAD + 1], cbuf[256];
+	uint64_t answered = 0, errors = 0;
+	int fd, c, one = 1, sz = 16 << 20;
+	const char *a = NULL;
+
+	while ((c = getopt(argc, argv, "a:")) != -1) {
+		switch (c) {
+		case 'a': a = optarg; break;
+		default: usage();
+		}
+	}
+	if (!a || optind != argc || inet_pton(AF_INET6, a, &addr) != 1)
+		usage();
+	fd = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);	/* the kernel sums it */
+	if (fd < 0) {
+		perror("udpseq: pong: raw ICMPv6 socket");
+		return 1;
+	}
+	ICMP6_FILTER_SETBLOCKALL(&filt);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REQUEST, &filt);
+	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt, sizeof(filt)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))) {
+		perror("udpseq: pong");
+		return 1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	catch_signals();
+	while (!stop) {
+		struct sockaddr_in6 from;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = {
+			.msg_name = &from, .msg_namelen = sizeof(from),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		};
+		struct in6_pktinfo *pi = NULL, reply_pi = { .ipi6_addr = addr };
+		union {
+			struct cmsghdr c;
+			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		} rc;
+		struct cmsghdr *cm;
+		ssize_t n = recvmsg(fd, &mh, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("udpseq: pong: recvmsg");
+			return 1;
+		}
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO)
+				pi = (struct in6_pktinfo *)CMSG_DATA(cm);
+		if (n < 8 || (size_t)n > 8 + MAX_PAYLOAD || buf[0] != ICMP6_ECHO_REQUEST ||
+		    !pi || memcmp(&pi->ipi6_addr, &addr, sizeof(addr)))
+			continue;
+		/* Same identifier, sequence and data; the kernel sums it. */
+		buf[0] = ICMP6_ECHO_REPLY;
+		buf[1] = 0;
+		buf[2] = buf[3] = 0;
+		memset(&rc, 0, sizeof(rc));
+		mh = (struct msghdr){
+			.msg_name = &from, .msg_namelen = sizeof(from),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = rc.b, .msg_controllen = sizeof(rc.b),
+		};
+		iov.iov_len = (size_t)n;
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(reply_pi));
+		memcpy(CMSG_DATA(cm), &reply_pi, sizeof(reply_pi));
+		if (sendmsg(fd, &mh, 0) < 0)
+			errors++;
+		else
+			answered++;
+	}
+	printf("answered %" PRIu64 " errors %" PRIu64 "\n", answered, errors);
+	close(fd);
+	return errors ? 1 : 0;
+}
+
 /* ------------------------------------------------------------ announce */
 
 static int do_announce(int argc, char **argv)
@@ -1110,6 +1215,8 @@ int main(int argc, char **argv)
 		return do_ping(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "announce"))
 		return do_announce(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "pong"))
+		return do_pong(argc - 1, argv + 1);
 	usage();
 	return 1;
 }
