@@ -25,6 +25,8 @@
 #    order, after the resume, none went into the tap before it, and the
 #    hook is gone. RARP, and NA only; also with QEMU's queueing (-q) and
 #    the host resolving the VM's address through the tap;
+#  - a VM that announced itself before anything waited on its port is
+#    solicited, answers, and gets its packets;
 #  - seg6mig release marks the port present for End.FWP and End.BFW with
 #    announce, until the port next goes down;
 #  - a VM running on s1, whose port was up before the first route with
@@ -186,6 +188,27 @@ test_held_until_announce() {
 	topo_cleanup
 }
 
+# The VM resumed and announced itself before anything waited on its port
+# (nothing watched for the RARP): End.BFW's first packets find the port not
+# announced and solicit the VM, which runs and answers: they leave.
+test_announced_unwatched() {
+	local n=50
+	setup announce -a rarp
+	resume
+	recv_start $PORT -n $n -w 60000 -t 30000
+	send_udp $PORT $n 1000
+	recv_wait $PORT
+	tapvm_stop
+	assert_eq "announced unwatched: received" $n "$(recv_result $PORT received)"
+	assert_eq "announced unwatched: reordered" 0 "$(recv_result $PORT reordered)"
+	assert_eq "announced unwatched: delivered + flushed" $n \
+		$(($(bfw delivered) + $(bfw flushed)))
+	(($(bfw buffered) > 0)) ||
+		fail "announced unwatched: nothing held before the VM answered"
+	echo "# announced unwatched: $(bfw buffered) held until the VM answered a solicitation"
+	topo_cleanup
+}
+
 # Explicit activation: seg6mig release, for End.BFW and End.FWP; a VM that
 # runs but announces nothing (and is never solicited: static neighbour).
 test_release() {
@@ -260,5 +283,7 @@ done
 echo "ok: carrier releases into the paused VM's tap; announce holds until RARP / NA"
 test_held_until_announce na -q
 echo "ok: announce, NA only, QEMU's tap queue, address resolved through the tap"
+test_announced_unwatched
+echo "ok: a VM that announced before anything waited is solicited and found"
 test_release
 echo "ok: seg6mig release marks the port present until it goes down"
