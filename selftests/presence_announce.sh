@@ -58,19 +58,27 @@ tapvm_out() { echo "$TRAFFIC_DIR/tapvm.out"; }
 tapvm_ready() { grep -qx ready "$(tapvm_out)"; }
 tapvm_resumed() { grep -qx resumed "$(tapvm_out)"; }
 
-# setup POLICY TAPVM_ARGS...: the topology, End.FWP on s1, End.BFW (and
-# End.FWP) on s2 with POLICY, the gateway in M(s1,s2), and the VM behind
-# tap vmtap in s2, paused (tapvm TAPVM_ARGS), its route there.
+# migrated_setup: the topology, End.FWP on s1, the gateway in M(s1,s2),
+# and the VM gone from s1 (its old port goes, and with it the VM's eth0),
+# once for the cases that follow.
+migrated_setup() {
+	topo_setup inline
+	add_fwp 1 count
+	n_s1 ip link del vmport
+}
+
+# setup POLICY TAPVM_ARGS...: End.BFW and End.FWP on s2 with POLICY, made
+# afresh (counters at 0, no port announced), the gateway in M(s1,s2), and
+# the VM behind tap vmtap in s2, paused (tapvm TAPVM_ARGS), its route there.
 setup() {
 	local policy=$1
 	shift
-	topo_setup inline
-	add_fwp 1 count
+	n_s2 ip -6 route del $S2_BFW/128 2> /dev/null || true
+	n_s2 ip -6 route del $S2_FWP/128 2> /dev/null || true
 	add_fwp 2 count presence "$policy"
 	add_bfw count hold 30000 presence "$policy"
 	gw_migrate
-	# The VM left s1: its old port goes, and with it the VM's eth0.
-	n_s1 ip link del vmport
+	rm -f "$TRAFFIC_DIR"/resume "$TRAFFIC_DIR"/arrivals.* "$TRAFFIC_DIR"/recv.*
 	ip -n "$NS_VM" link add eth0 type veth peer name vmfwd netns "$NS_S2"
 	n_vm ip link set eth0 address $VMMAC
 	n_vm ip addr add "$VIP/128" dev eth0 nodad
@@ -87,6 +95,11 @@ setup() {
 	n_s2 ip addr add fe80::1/64 dev vmtap nodad
 	n_s2 ip link set vmtap up
 	n_s2 ip -6 route replace "$VIP/128" dev vmtap
+}
+
+# vm_gone: the case's VM goes (tapvm stopped by the case: the tap with it).
+vm_gone() {
+	n_s2 ip link del vmfwd
 }
 
 # The host knows the VM's MAC: nothing solicits it (only an announce or a
@@ -136,7 +149,7 @@ test_early_release() {
 	assert_eq "carrier, $ann: no hook without the policy" 0 \
 		"$(n_s2 grep -c seg6_mig /proc/net/ptype || true)"
 	echo "# carrier, $ann: $n packets released into the paused VM's tap and lost"
-	topo_cleanup
+	vm_gone
 }
 
 # held_until_announce ANNOUNCE [TAPVM_ARGS...]: policy announce: nothing
@@ -185,7 +198,7 @@ test_held_until_announce() {
 	((first_ns > resume_ns)) ||
 		fail "$what: a packet arrived $(((resume_ns - first_ns) / 1000)) us before the resume"
 	echo "# $what: $n held until the announce, first one $(((first_ns - resume_ns) / 1000)) us after the resume"
-	topo_cleanup
+	vm_gone
 }
 
 # The VM resumed and announced itself before anything waited on its port
@@ -206,7 +219,7 @@ test_announced_unwatched() {
 	(($(bfw buffered) > 0)) ||
 		fail "announced unwatched: nothing held before the VM answered"
 	echo "# announced unwatched: $(bfw buffered) held until the VM answered a solicitation"
-	topo_cleanup
+	vm_gone
 }
 
 # Explicit activation: seg6mig release, for End.BFW and End.FWP; a VM that
@@ -254,7 +267,7 @@ test_release() {
 	busywait 20000 hooked || fail "release: no hook on vmtap after down/up"
 	tapvm_stop
 	echo "# release: End.BFW's $n1 released, End.FWP $n2 absent before, $n3 delivered after, $n4 absent after down/up"
-	topo_cleanup
+	vm_gone
 }
 
 # A VM running on s1, its port up before s1's first route with announce:
@@ -276,6 +289,7 @@ test_running_source() {
 
 test_running_source
 echo "ok: a running VM's port, up before the policy, is present"
+migrated_setup
 for ann in rarp na; do
 	test_early_release $ann
 	test_held_until_announce $ann
@@ -287,3 +301,4 @@ test_announced_unwatched
 echo "ok: a VM that announced before anything waited is solicited and found"
 test_release
 echo "ok: seg6mig release marks the port present until it goes down"
+topo_cleanup
