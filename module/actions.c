@@ -67,18 +67,21 @@ void seg6_mig_stats_sum(struct seg6_mig_inst *inst, u64 *cnt,
 }
 
 /*
- * present(v): the route for @vip in @table is a usable, directly connected
- * route out of a port other than the packet's ingress, and that port is up,
- * running, with carrier and operationally up. Returns the route, held, or
- * NULL when the VIP is absent. @forced (the VIP was released from user
- * space, which knows the VM runs) waives carrier and operational state.
- * Caller holds rcu_read_lock (or BH off).
+ * present(v): the route for @vip in @inst's table is a usable, directly
+ * connected route out of a port other than the packet's ingress, and that
+ * port is up, running, with carrier and operationally up; with the policy
+ * "announce", the port has also carried a frame from the VM since it last
+ * came up (port.c). Returns the route, held, or NULL when the VIP is
+ * absent. @forced (the VIP was released from user space, which knows the
+ * VM runs) waives carrier, operational state and announce. Caller holds
+ * rcu_read_lock (or BH off).
  */
-struct dst_entry *seg6_mig_present(struct net *net, u32 table,
+struct dst_entry *seg6_mig_present(struct seg6_mig_inst *inst,
 				   const struct sk_buff *skb,
 				   const struct in6_addr *vip,
 				   const struct in6_addr *saddr, bool forced)
 {
+	struct net *net = inst->net;
 	struct fib6_table *t;
 	struct net_device *dev;
 	struct rt6_info *rt;
@@ -89,7 +92,7 @@ struct dst_entry *seg6_mig_present(struct net *net, u32 table,
 		.saddr = *saddr,
 	};
 
-	t = fib6_get_table(net, table ?: RT6_TABLE_MAIN);
+	t = fib6_get_table(net, inst->table ?: RT6_TABLE_MAIN);
 	if (!t)
 		return NULL;
 	rt = ip6_pol_route(net, t, 0, &fl6, NULL, RT6_LOOKUP_F_HAS_SADDR);
@@ -99,11 +102,41 @@ struct dst_entry *seg6_mig_present(struct net *net, u32 table,
 	    (rt->rt6i_flags & (RTF_REJECT | RTF_GATEWAY | RTF_LOCAL)) ||
 	    (dev->flags & IFF_LOOPBACK) || dev == skb->dev ||
 	    !(dev->flags & IFF_UP) || !netif_running(dev) ||
-	    (!forced && (!netif_carrier_ok(dev) || !netif_oper_up(dev)))) {
+	    (!forced && (!netif_carrier_ok(dev) || !netif_oper_up(dev))) ||
+	    (!forced && inst->presence == SEG6_MIG_PRESENCE_ANNOUNCE &&
+	     !seg6_mig_port_announced(net, dev, vip))) {
 		dst_release(&rt->dst);
 		return NULL;
 	}
 	return &rt->dst;
+}
+
+/*
+ * The port the route for @vip in @table leads out of, when it is directly
+ * connected, for SEG6_MIG_CMD_RELEASE; NULL otherwise. The device is not
+ * held: caller holds rcu_read_lock.
+ */
+struct net_device *seg6_mig_vip_dev(struct net *net, u32 table,
+				    const struct in6_addr *vip)
+{
+	struct net_device *dev = NULL;
+	struct fib6_table *t;
+	struct rt6_info *rt;
+	struct flowi6 fl6 = {
+		.flowi6_iif = LOOPBACK_IFINDEX,
+		.daddr = *vip,
+	};
+
+	t = fib6_get_table(net, table ?: RT6_TABLE_MAIN);
+	if (!t)
+		return NULL;
+	rt = ip6_pol_route(net, t, 0, &fl6, NULL, 0);
+	if (!rt->dst.error &&
+	    !(rt->rt6i_flags & (RTF_REJECT | RTF_GATEWAY | RTF_LOCAL)) &&
+	    !(dst_dev(&rt->dst)->flags & IFF_LOOPBACK))
+		dev = dst_dev(&rt->dst);
+	dst_release(&rt->dst);
+	return dev;
 }
 
 static int seg6_mig_deliver_finish(struct net *net, struct sock *sk,
@@ -170,8 +203,7 @@ static int seg6_mig_fwp_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 {
 	struct dst_entry *dst;
 
-	dst = seg6_mig_present(inst->net, inst->table, skb, &pkt->vip,
-			       &pkt->saddr, false);
+	dst = seg6_mig_present(inst, skb, &pkt->vip, &pkt->saddr, false);
 	if (dst) {
 		if (seg6_mig_decap(skb, pkt)) {
 			dst_release(dst);

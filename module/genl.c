@@ -99,7 +99,8 @@ static int seg6_mig_fill_inst(struct sk_buff *skb, struct seg6_mig_inst *inst,
 		if (nla_put_u8(skb, SEG6_MIG_A_SID_LEN, inst->sid_len) ||
 		    nla_put_u32(skb, SEG6_MIG_A_ACTION, inst->action) ||
 		    nla_put_u32(skb, SEG6_MIG_A_IFINDEX, inst->ifindex) ||
-		    nla_put_u32(skb, SEG6_MIG_A_TABLE, inst->table))
+		    nla_put_u32(skb, SEG6_MIG_A_TABLE, inst->table) ||
+		    nla_put_u32(skb, SEG6_MIG_A_PRESENCE, inst->presence))
 			goto cancel;
 		if (inst->action == SEG6_MIG_ACTION_END_BFW &&
 		    (nla_put_u32(skb, SEG6_MIG_A_BUF_PKTS, inst->limit_pkts) ||

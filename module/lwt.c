@@ -47,6 +47,7 @@ struct seg6_mig_action_desc {
 	u32 action;
 	const char *name;
 	bool buffers;		/* takes SEG6_MIG_ATTR_BUF_*, HOLD_MS, SETTLE_MS */
+				/* (both take SEG6_MIG_ATTR_PRESENCE) */
 	const u8 *stats;	/* SEG6_MIG_STAT_* it reports */
 	unsigned int nstats;
 };
@@ -100,6 +101,7 @@ static const struct nla_policy seg6_mig_policy[SEG6_MIG_ATTR_MAX + 1] = {
 	[SEG6_MIG_ATTR_HOLD_MS]		= { .type = NLA_U32 },
 	[SEG6_MIG_ATTR_STATS]		= { .type = NLA_REJECT },
 	[SEG6_MIG_ATTR_SETTLE_MS]	= { .type = NLA_U32 },
+	[SEG6_MIG_ATTR_PRESENCE]	= { .type = NLA_U32 },
 };
 
 struct seg6_mig_cfg {
@@ -109,6 +111,7 @@ struct seg6_mig_cfg {
 	u32 limit_bytes;
 	u32 hold_ms;
 	u32 settle_ms;
+	u32 presence;
 };
 
 static int seg6_mig_parse_params(const struct seg6_mig_action_desc *desc,
@@ -122,6 +125,15 @@ static int seg6_mig_parse_params(const struct seg6_mig_action_desc *desc,
 			       extack);
 	if (err)
 		return err;
+
+	if (tb[SEG6_MIG_ATTR_PRESENCE]) {
+		cfg->presence = nla_get_u32(tb[SEG6_MIG_ATTR_PRESENCE]);
+		if (cfg->presence > SEG6_MIG_PRESENCE_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[SEG6_MIG_ATTR_PRESENCE],
+					    "presence: not carrier (0) or announce (1)");
+			return -EINVAL;
+		}
+	}
 
 	if (!desc->buffers) {
 		if (tb[SEG6_MIG_ATTR_BUF_PKTS] || tb[SEG6_MIG_ATTR_BUF_BYTES] ||
@@ -228,6 +240,7 @@ static int seg6_mig_build_state(const struct seg6_mig_action_desc *desc,
 	struct lwtunnel_state *newts;
 	struct seg6_mig_lwt *slwt;
 	struct seg6_mig_inst *inst;
+	bool announce;
 	int err;
 
 	if (family != AF_INET6) {
@@ -237,15 +250,31 @@ static int seg6_mig_build_state(const struct seg6_mig_action_desc *desc,
 	err = seg6_mig_parse_attrs(desc, encap, &mcfg, extack);
 	if (err)
 		return err;
+	announce = mcfg.presence == SEG6_MIG_PRESENCE_ANNOUNCE;
 
 	newts = lwtunnel_state_alloc(sizeof(*slwt));
 	if (!newts)
 		return -ENOMEM;
+	/* The namespace's ports, watched for announces from now on; the
+	 * instance's teardown lets go of them.
+	 */
+	if (announce) {
+		err = seg6_mig_ports_get(net);
+		if (err) {
+			kfree(newts);
+			NL_SET_ERR_MSG(extack,
+				       "presence announce: cannot track the namespace's ports");
+			return err;
+		}
+	}
 	inst = seg6_mig_inst_new(net, desc->action, mcfg.table);
 	if (!inst) {
+		if (announce)
+			seg6_mig_ports_put(net);
 		kfree(newts);
 		return -ENOMEM;
 	}
+	inst->presence = mcfg.presence;
 	inst->limit_pkts = mcfg.limit_pkts;
 	inst->limit_bytes = mcfg.limit_bytes;
 	inst->hold_ms = mcfg.hold_ms;
@@ -304,9 +333,7 @@ static int seg6_mig_fill_encap(struct sk_buff *skb, struct lwtunnel_state *lwt)
 		nla_nest_end(skb, nest);
 	}
 
-	/* SEG6_LOCAL_MIG: parameters (End.BFW), counters (when counting) */
-	if (!desc->buffers && !slwt->count)
-		return 0;
+	/* SEG6_LOCAL_MIG: parameters, counters (when counting) */
 	nest = nla_nest_start(skb, SEG6_LOCAL_MIG);
 	if (!nest)
 		return -EMSGSIZE;
@@ -315,6 +342,8 @@ static int seg6_mig_fill_encap(struct sk_buff *skb, struct lwtunnel_state *lwt)
 	     nla_put_u32(skb, SEG6_MIG_ATTR_BUF_BYTES, inst->limit_bytes) ||
 	     nla_put_u32(skb, SEG6_MIG_ATTR_HOLD_MS, inst->hold_ms) ||
 	     nla_put_u32(skb, SEG6_MIG_ATTR_SETTLE_MS, inst->settle_ms)))
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, SEG6_MIG_ATTR_PRESENCE, inst->presence))
 		return -EMSGSIZE;
 	if (slwt->count) {
 		stats = nla_nest_start(skb, SEG6_MIG_ATTR_STATS);
@@ -346,11 +375,12 @@ static int seg6_mig_get_encap_size(struct lwtunnel_state *lwt)
 	if (slwt->count)
 		size += nla_total_size(0) + 3 * nla_total_size_64bit(sizeof(u64));
 	/* SEG6_LOCAL_MIG */
-	if (desc->buffers || slwt->count)
-		size += nla_total_size(0);
+	size += nla_total_size(0);
 	/* SEG6_MIG_ATTR_BUF_PKTS, _BUF_BYTES, _HOLD_MS, _SETTLE_MS */
 	if (desc->buffers)
 		size += 4 * nla_total_size(sizeof(u32));
+	/* SEG6_MIG_ATTR_PRESENCE */
+	size += nla_total_size(sizeof(u32));
 	/* SEG6_MIG_ATTR_STATS */
 	if (slwt->count)
 		size += nla_total_size(0) +
@@ -368,7 +398,8 @@ static int seg6_mig_cmp_state(struct lwtunnel_state *a,
 	       sa->inst->limit_pkts != sb->inst->limit_pkts ||
 	       sa->inst->limit_bytes != sb->inst->limit_bytes ||
 	       sa->inst->hold_ms != sb->inst->hold_ms ||
-	       sa->inst->settle_ms != sb->inst->settle_ms;
+	       sa->inst->settle_ms != sb->inst->settle_ms ||
+	       sa->inst->presence != sb->inst->presence;
 }
 
 /* The ops in the slot: this module's routes here, the rest to the kernel. */

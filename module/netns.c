@@ -9,7 +9,9 @@
  *     kick the release work of every End.BFW instance of the namespace;
  *   an IPv6 neighbour entry becoming valid (NETEVENT_NEIGH_UPDATE):
  *     kick them too (a flush waits for the VM's neighbour entry);
- *   NETDEV_UNREGISTER: purge the packets that came in through the device.
+ *   NETDEV_UNREGISTER: purge the packets that came in through the device;
+ *   NETDEV_DOWN, NETDEV_UNREGISTER: the port is no longer announced
+ *     (port.c).
  *
  * seg6_mig_net_lock protects every namespace's list. It nests outside
  * seg6_mig_inst.lock and is taken with BH disabled. An instance stays on
@@ -32,6 +34,7 @@ struct seg6_mig_net {
 	struct list_head insts;		/* End.FWP and End.BFW instances */
 	struct notifier_block fib_nb;
 	bool fib_nb_registered;
+	struct seg6_mig_ports ports;	/* presence policy announce */
 };
 
 static unsigned int seg6_mig_net_id __read_mostly;
@@ -40,6 +43,11 @@ static DEFINE_SPINLOCK(seg6_mig_net_lock);
 static struct seg6_mig_net *seg6_mig_pernet(struct net *net)
 {
 	return net_generic(net, seg6_mig_net_id);
+}
+
+struct seg6_mig_ports *seg6_mig_net_ports(struct net *net)
+{
+	return &seg6_mig_pernet(net)->ports;
 }
 
 void seg6_mig_net_add(struct seg6_mig_inst *inst)
@@ -95,6 +103,12 @@ static void seg6_mig_net_kick_all(struct seg6_mig_net *pn)
 		if (inst->action == SEG6_MIG_ACTION_END_BFW)
 			seg6_mig_kick(inst);
 	spin_unlock_bh(&seg6_mig_net_lock);
+}
+
+/* Have every End.BFW of @net look at its queues (a port was announced). */
+void seg6_mig_net_kick(struct net *net)
+{
+	seg6_mig_net_kick_all(seg6_mig_pernet(net));
 }
 
 /*
@@ -177,6 +191,7 @@ static int seg6_mig_netdev_event(struct notifier_block *nb,
 		spin_unlock_bh(&seg6_mig_net_lock);
 		break;
 	}
+	seg6_mig_ports_netdev_event(&pn->ports, dev, event);
 	return NOTIFY_DONE;
 }
 
@@ -226,6 +241,7 @@ static int __net_init seg6_mig_net_init(struct net *net)
 	int err;
 
 	INIT_LIST_HEAD(&pn->insts);
+	seg6_mig_ports_init(&pn->ports);
 	pn->fib_nb.notifier_call = seg6_mig_fib_event;
 	/* Without route events, queues still leave on netdev events and on
 	 * the next packet: do not fail the namespace for it.
@@ -240,8 +256,9 @@ static int __net_init seg6_mig_net_init(struct net *net)
 
 /*
  * Detach the namespace's instances and stop them touching it: mark them
- * dead and wait for release works that may still look up routes in it.
- * Their routes' teardown frees them later.
+ * dead and wait for release works that may still look up routes in it,
+ * and for teardowns that may still drop their ports. Their routes'
+ * teardown frees them later. Then drop the ports and their hooks.
  */
 static void __net_exit seg6_mig_net_exit(struct net *net)
 {
@@ -261,6 +278,7 @@ static void __net_exit seg6_mig_net_exit(struct net *net)
 	}
 	spin_unlock_bh(&seg6_mig_net_lock);
 	seg6_mig_queue_flush();
+	seg6_mig_ports_exit(&pn->ports);
 }
 
 static struct pernet_operations seg6_mig_net_ops = {

@@ -70,6 +70,12 @@ void seg6_mig_kick(struct seg6_mig_inst *inst)
 	queue_work(seg6_mig_wq, &inst->release);
 }
 
+/* Run @work on the module's workqueue (port.c's hook work). */
+void seg6_mig_queue_work(struct work_struct *work)
+{
+	queue_work(seg6_mig_wq, work);
+}
+
 static struct seg6_mig_vip *seg6_mig_vip_find(struct seg6_mig_inst *inst,
 					      const struct in6_addr *addr)
 {
@@ -444,8 +450,7 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	bool forced;
 
 	smp_rmb(); /* release_seq before the presence lookup */
-	dst = seg6_mig_present(inst->net, inst->table, skb, &pkt->vip,
-			       &pkt->saddr, false);
+	dst = seg6_mig_present(inst, skb, &pkt->vip, &pkt->saddr, false);
 
 	if (seg6_mig_decap(skb, pkt)) {
 		dst_release(dst);
@@ -606,7 +611,7 @@ restart:
 		if (v->neigh_wait == stamp)
 			continue;
 		head = skb_peek(list);
-		dst = seg6_mig_present(inst->net, inst->table, head, &v->addr,
+		dst = seg6_mig_present(inst, head, &v->addr,
 				       &ipv6_hdr(head)->saddr, v->forced);
 		if (!dst)
 			continue;
@@ -727,7 +732,9 @@ unsigned int seg6_mig_bfw_purge(struct seg6_mig_inst *inst,
 
 /*
  * SEG6_MIG_CMD_RELEASE: deliver @vip's queue once its route is usable,
- * whatever its port's carrier says. Returns the packets queued for it.
+ * whatever its port's carrier and announce say, and mark that port as
+ * announced for the routes that wait for one (port.c). Returns the packets
+ * queued for it. Called under seg6_mig_net_lock.
  */
 unsigned int seg6_mig_bfw_release(struct seg6_mig_inst *inst,
 				  const struct in6_addr *vip)
@@ -735,6 +742,7 @@ unsigned int seg6_mig_bfw_release(struct seg6_mig_inst *inst,
 	struct seg6_mig_vip *v;
 	unsigned int n = 0;
 
+	seg6_mig_port_release(inst->net, inst->table, vip);
 	spin_lock_bh(&inst->lock);
 	v = seg6_mig_vip_find(inst, vip);
 	if (v) {
@@ -839,6 +847,12 @@ static void seg6_mig_inst_teardown(struct work_struct *work)
 	seg6_mig_net_del(inst);
 	if (inst->action == SEG6_MIG_ACTION_END_BFW)
 		seg6_mig_bfw_stop(inst);
+	/* Once quiet, its namespace has dropped its ports itself; until then
+	 * the namespace's exit waits for this work (netns.c).
+	 */
+	if (inst->presence == SEG6_MIG_PRESENCE_ANNOUNCE &&
+	    !READ_ONCE(inst->quiet))
+		seg6_mig_ports_put(inst->net);
 	/* End.FWP may still look at it (seg6_mig_net_hold()). */
 	call_rcu(&inst->rcu, seg6_mig_inst_free);
 	/* The module's exit waits for this work (destroy_workqueue), then

@@ -6,6 +6,7 @@
  *   lwt.c      the seg6local extension: encap ops swap, route attributes
  *   packet.c   SRH validation, VIP, decapsulation, next segment
  *   actions.c  End.FWP and End.BFW, presence of a VIP, delivery, counters
+ *   port.c     presence policy "announce": has a port carried the VM's frames
  *   queue.c    End.BFW's per-route buffer
  *   netns.c    per-namespace state, netdev and FIB events
  *   genl.c     generic netlink family seg6_mig: dump, release, purge, events
@@ -16,6 +17,7 @@
 #include <linux/hashtable.h>
 #include <linux/in6.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -58,6 +60,7 @@ struct seg6_mig_vip {
 struct seg6_mig_inst {
 	u32 action;
 	u32 table;			/* FIB table of the VIPs */
+	u32 presence;			/* SEG6_MIG_PRESENCE_* */
 	struct in6_addr sid;		/* the route's prefix */
 	u8 sid_len;
 	int ifindex;			/* the route's device */
@@ -90,6 +93,24 @@ struct seg6_mig_inst {
 	u32 nvips;			/* tracked; read locklessly */
 	bool dead;			/* no more queueing: being torn down */
 	bool quiet;			/* its namespace is going: no events */
+};
+
+/*
+ * A namespace's ports, for the presence policy "announce" (port.c): which
+ * of them carried a frame from their VM since they last came up, and the
+ * rx hooks that watch those that have not yet, while some route waits on
+ * them. Embedded in the namespace's state (netns.c).
+ */
+struct seg6_mig_ports {
+	struct mutex mutex;		/* routes, dead, hooks; outside lock */
+	spinlock_t lock;		/* BH: hash, records' state */
+	DECLARE_HASHTABLE(hash, 5);	/* struct seg6_mig_port, by ifindex */
+	unsigned int n;			/* records */
+	unsigned int routes;		/* routes with policy announce */
+	bool active;			/* routes && !dead: records may be made */
+	bool dead;			/* the namespace is going */
+	bool hooks_used;		/* a hook was registered (mutex) */
+	struct work_struct work;	/* (un)registers hooks */
 };
 
 /* lwtunnel_state.data of an End.FWP/End.BFW route. */
@@ -137,12 +158,26 @@ int seg6_mig_advance(struct sk_buff *skb, const struct seg6_mig_pkt *pkt);
 void seg6_mig_stats_sum(struct seg6_mig_inst *inst, u64 *cnt, u64 *packets,
 			u64 *bytes);
 int seg6_mig_input(struct sk_buff *skb, struct seg6_mig_lwt *slwt);
-struct dst_entry *seg6_mig_present(struct net *net, u32 table,
+struct dst_entry *seg6_mig_present(struct seg6_mig_inst *inst,
 				   const struct sk_buff *skb,
 				   const struct in6_addr *vip,
 				   const struct in6_addr *saddr, bool forced);
+struct net_device *seg6_mig_vip_dev(struct net *net, u32 table,
+				    const struct in6_addr *vip);
 int seg6_mig_deliver(struct sk_buff *skb, struct dst_entry *dst);
 void seg6_mig_count(struct seg6_mig_inst *inst, int stat, u64 n);
+
+/* port.c */
+bool seg6_mig_port_announced(struct net *net, struct net_device *dev,
+			     const struct in6_addr *vip);
+void seg6_mig_port_release(struct net *net, u32 table,
+			   const struct in6_addr *vip);
+int seg6_mig_ports_get(struct net *net);
+void seg6_mig_ports_put(struct net *net);
+void seg6_mig_ports_netdev_event(struct seg6_mig_ports *ports,
+				 struct net_device *dev, unsigned long event);
+void seg6_mig_ports_init(struct seg6_mig_ports *ports);
+void seg6_mig_ports_exit(struct seg6_mig_ports *ports);
 
 /* queue.c */
 struct seg6_mig_inst *seg6_mig_inst_new(struct net *net, u32 action,
@@ -151,6 +186,7 @@ void seg6_mig_inst_put(struct seg6_mig_inst *inst);
 int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		       const struct seg6_mig_pkt *pkt);
 void seg6_mig_kick(struct seg6_mig_inst *inst);
+void seg6_mig_queue_work(struct work_struct *work);
 bool seg6_mig_bfw_hold(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		       const struct in6_addr *vip);
 unsigned int seg6_mig_bfw_purge(struct seg6_mig_inst *inst,
@@ -168,6 +204,8 @@ void seg6_mig_queue_exit(void);
 /* netns.c */
 void seg6_mig_net_add(struct seg6_mig_inst *inst);
 void seg6_mig_net_del(struct seg6_mig_inst *inst);
+struct seg6_mig_ports *seg6_mig_net_ports(struct net *net);
+void seg6_mig_net_kick(struct net *net);
 int seg6_mig_net_dump(struct net *net, struct sk_buff *skb,
 		      int (*fill)(struct sk_buff *skb, struct seg6_mig_inst *inst,
 				  unsigned long *skip, void *arg),

@@ -79,6 +79,7 @@ test_show_and_arrival() {
 	assert_eq "show: sid_len" 128 "$(show_field "$NS_S2" "$(bfw).sid_len")"
 	assert_eq "show: dev" s2-gw "$(show_field "$NS_S2" "$(bfw).dev")"
 	assert_eq "show: table" main "$(show_field "$NS_S2" "$(bfw).table")"
+	assert_eq "show: presence" carrier "$(show_field "$NS_S2" "$(bfw).presence")"
 	assert_eq "show: buffer" 8192 "$(show_field "$NS_S2" "$(bfw).buffer")"
 	assert_eq "show: hold_ms" 60000 "$(show_field "$NS_S2" "$(bfw).hold_ms")"
 	assert_eq "show: settle_ms" 30 "$(show_field "$NS_S2" "$(bfw).settle_ms")"
@@ -95,7 +96,7 @@ test_show_and_arrival() {
 	assert_eq "show: s1's End.FWP passed them on" 20 \
 		"$(show_field "$NS_S1" '.[] | select(.action == "End.FWP") | .stats.next')"
 	assert_eq "show: s1 sees only its own route" 1 "$(show_field "$NS_S1" 'length')"
-	s6m -n "$NS_S2" -s show | grep -q "^End.BFW $S2_BFW/128 dev s2-gw table main buffer 8192 buffer-bytes 33554432 hold 60000 settle 30\$" ||
+	s6m -n "$NS_S2" -s show | grep -q "^End.BFW $S2_BFW/128 dev s2-gw table main presence carrier buffer 8192 buffer-bytes 33554432 hold 60000 settle 30\$" ||
 		fail "show (text): $(s6m -n "$NS_S2" -s show)"
 
 	# The VM resumes on s2: its port there comes up, and its route, which
@@ -171,7 +172,11 @@ test_release_purge() {
 
 	# s1 saw none of s2's events: an event of its own comes first.
 	n_s1 ip -6 route add fc00:a1::b/128 encap seg6local action End.BFW \
-		count hold 60000 dev s1-gw
+		count hold 60000 presence announce dev s1-gw
+	assert_eq "show: s1's End.BFW, presence" announce \
+		"$(show_field "$NS_S1" '.[] | select(.sid == "fc00:a1::b") | .presence')"
+	assert_eq "show: s1's End.FWP, presence" carrier \
+		"$(show_field "$NS_S1" '.[] | select(.action == "End.FWP") | .presence')"
 	n_gw ip -6 route replace "$VIP/128" encap seg6 mode inline \
 		segs fc00:a1::b dev gw-s1
 	send_udp $PORT 5 2000

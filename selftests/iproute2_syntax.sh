@@ -8,10 +8,14 @@
 #  2. stock seg6local actions: the patched ip sends and prints exactly what
 #     Debian's ip does (when Debian's ip is installed next to it);
 #  3. End.FWP and End.BFW with every combination of their options: `ip route
-#     show` prints back what was configured (End.BFW: defaults included),
-#     `ip -j` gives the same as JSON fields, `-s` adds the counters when
-#     `count` was given, and a route ip printed, fed back to ip, is the same.
-# Parts 1 and 2 do not need seg6_mig.ko; part 3 does, and skips without it.
+#     show` prints back what was configured (End.BFW's limits and both
+#     actions' presence policy: defaults included), `ip -j` gives the same
+#     as JSON fields, `-s` adds the counters when `count` was given, and a
+#     route ip printed, fed back to ip, is the same;
+#  4. what ip cannot send, the kernel refuses with an extack message (a
+#     presence policy it does not know, End.BFW's limits on End.FWP).
+# Parts 1 and 2 do not need seg6_mig.ko; parts 3 and 4 do, and skip
+# without it.
 # shellcheck disable=SC2034 # arrays read through check()'s nameref
 set -eu
 source "$(dirname "$0")/lib.sh"
@@ -152,6 +156,25 @@ bad 'Error: argument "10001" is wrong: "settle" value must be between 0 and 1000
 	action End.BFW settle 10001 dev $DEV
 bad 'Error: "settle" requires a value (ms)' \
 	action End.BFW settle
+# The presence policy: carrier or announce, once, both actions only.
+bad 'Error: "presence" requires a value (carrier or announce)' \
+	action End.FWP presence
+bad 'Error: "presence" requires a value (carrier or announce)' \
+	action End.BFW count presence
+bad 'Error: argument "foo" is wrong: "presence" value must be carrier or announce' \
+	action End.BFW presence foo dev $DEV
+bad 'Error: argument "Announce" is wrong: "presence" value must be carrier or announce' \
+	action End.FWP presence Announce dev $DEV
+bad 'Error: argument "1" is wrong: "presence" value must be carrier or announce' \
+	action End.FWP presence 1 dev $DEV
+bad 'Error: argument "dev" is wrong: "presence" value must be carrier or announce' \
+	action End.BFW presence dev $DEV
+bad 'Error: duplicate "presence": "carrier" is the second value.' \
+	action End.FWP presence announce count presence carrier dev $DEV
+bad 'Error: either "to" is duplicate, or "presence" is a garbage.' \
+	action End presence announce dev $DEV
+bad 'Error: either "to" is duplicate, or "presence" is a garbage.' \
+	action End.DT6 table 100 presence carrier dev $DEV
 # Options of the other seg6local actions.
 bad 'Error: "nh6" is not valid for End.FWP' \
 	action End.FWP nh6 fc00::1 dev $DEV
@@ -278,19 +301,20 @@ STATS_JSON='"stats64":{"bytes":0,"errors":0,"packets":0}'
 FWP_STATS_JSON='"mig_stats":{"absent":0,"errors":0,"local":0,"next":0}'
 BFW_STATS_JSON='"mig_stats":{"buffered":0,"delivered":0,"errors":0,"expired":0'
 BFW_STATS_JSON+=',"flushed":0,"overflow":0,"purged":0,"qlen":0,"qlen_max":0}'
-D_BUF=8192 D_BYTES=33554432 D_HOLD=1000 D_SETTLE=30
+D_BUF=8192 D_BYTES=33554432 D_HOLD=1000 D_SETTLE=30 D_PRESENCE=carrier
 
 # Expected output of each route, by destination.
 declare -A want_text want_json want_stext want_sjson added_by
 n=0
 
-# route ACTION TABLE BUF BYTES HOLD SETTLE COUNT OPTIONS...: add fc00:2::N
-# with OPTIONS after "action ACTION"; TABLE BUF BYTES HOLD SETTLE are the values it
-# must show ("" when not shown), COUNT is "count" or "".
+# route ACTION TABLE BUF BYTES HOLD SETTLE PRESENCE COUNT OPTIONS...: add
+# fc00:2::N with OPTIONS after "action ACTION"; TABLE BUF BYTES HOLD SETTLE
+# PRESENCE are the values it must show ("" when not shown), COUNT is
+# "count" or "".
 route() {
-	local action=$1 table=$2 buf=$3 bytes=$4 hold=$5 settle=$6 count=$7
-	local sid encap json stext="" sjson=""
-	shift 7
+	local action=$1 table=$2 buf=$3 bytes=$4 hold=$5 settle=$6 presence=$7
+	local count=$8 sid encap json stext="" sjson=""
+	shift 8
 	n=$((n + 1))
 	sid=fc00:2::$(printf %x $n)
 	added_by[$sid]="encap seg6local action $action $*"
@@ -303,6 +327,7 @@ route() {
 	[[ -z $bytes ]] || encap+=" buffer-bytes $bytes"
 	[[ -z $hold ]] || encap+=" hold $hold"
 	[[ -z $settle ]] || encap+=" settle $settle"
+	[[ -z $presence ]] || encap+=" presence $presence"
 	[[ -z $count ]] || encap+=" count"
 	# -s: the counters, only with count.
 	if [[ $count && $action == End.FWP ]]; then
@@ -323,6 +348,7 @@ route() {
 	json+=',"encap":"seg6local"'
 	[[ -z $hold ]] || json+=",\"hold\":$hold"
 	[[ -z $count ]] || json+=$sjson
+	[[ -z $presence ]] || json+=",\"presence\":\"$presence\""
 	[[ -z $settle ]] || json+=",\"settle\":$settle"
 	[[ -z $count ]] || json+=",$STATS_JSON"
 	[[ -z $table ]] || json+=",\"table\":\"$table\""
@@ -333,11 +359,14 @@ route() {
 	want_json[$sid]="{\"dev\":\"$DEV\",\"dst\":\"$sid\"},$json]"
 }
 
-# End.FWP: table x count.
+# End.FWP: table x presence x count; without presence it shows the default.
 for table in "" 100; do
-	for count in "" count; do
-		route End.FWP "$table" "" "" "" "" "$count" \
-			${table:+table $table} $count
+	for presence in "" carrier announce; do
+		for count in "" count; do
+			route End.FWP "$table" "" "" "" "" "${presence:-$D_PRESENCE}" \
+				"$count" ${table:+table $table} \
+				${presence:+presence $presence} $count
+		done
 	done
 done
 
@@ -350,7 +379,8 @@ for table in "" 100; do
 				for count in "" count; do
 					route End.BFW "$table" "${buf:-$D_BUF}" \
 						"${bytes:-$D_BYTES}" "${hold:-$D_HOLD}" \
-						"$D_SETTLE" "$count" ${table:+table $table} \
+						"$D_SETTLE" "$D_PRESENCE" "$count" \
+						${table:+table $table} \
 						${buf:+buffer $buf} \
 						${bytes:+buffer-bytes $bytes} \
 						${hold:+hold $hold} $count
@@ -360,14 +390,27 @@ for table in "" 100; do
 	done
 done
 
+# End.BFW: presence, alone and with the others; settle as well.
+for presence in carrier announce; do
+	for count in "" count; do
+		route End.BFW "" "$D_BUF" "$D_BYTES" "$D_HOLD" "$D_SETTLE" "$presence" \
+			"$count" presence $presence $count
+		route End.BFW 100 32 65536 250 5 "$presence" "$count" \
+			presence $presence settle 5 $count hold 250 table 100 \
+			buffer-bytes 65536 buffer 32
+	done
+done
+
 # Any order; limits; 0 turns buffering off; numbers as ip reads them.
-route End.BFW 100 2 1 5 7 count count settle 7 hold 5 table 100 buffer-bytes 1 buffer 2
-route End.FWP 100 "" "" "" "" count count table 100
-route End.BFW "" 0 0 1 0 "" buffer 0 buffer-bytes 0 hold 1 settle 0
-route End.BFW "" 1048576 1073741824 60000 10000 "" \
+route End.BFW 100 2 1 5 7 announce count count settle 7 presence announce hold 5 \
+	table 100 buffer-bytes 1 buffer 2
+route End.FWP 100 "" "" "" "" announce count count presence announce table 100
+route End.BFW "" 0 0 1 0 carrier "" buffer 0 buffer-bytes 0 hold 1 settle 0
+route End.BFW "" 1048576 1073741824 60000 10000 carrier "" \
 	buffer 1048576 buffer-bytes 1073741824 hold 60000 settle 10000
-route End.BFW "" 16 4096 250 16 "" buffer 0x10 buffer-bytes 0x1000 hold 250 settle 0x10
-route End.BFW main "$D_BUF" "$D_BYTES" "$D_HOLD" "$D_SETTLE" count table main count
+route End.BFW "" 16 4096 250 16 carrier "" buffer 0x10 buffer-bytes 0x1000 hold 250 settle 0x10
+route End.BFW main "$D_BUF" "$D_BYTES" "$D_HOLD" "$D_SETTLE" "$D_PRESENCE" count \
+	table main count
 
 # check PREFIX WHAT WANT_ARRAY OPTIONS...: the routes under PREFIX show as
 # WANT_ARRAY says.
@@ -408,4 +451,32 @@ done
 check fc00:3::/64 "ip route show" reprinted
 
 echo "# End.FWP/End.BFW: $n routes printed back as configured"
+
+# ---------------------------------------------------------------------------
+# 4. The kernel refuses what ip would not send
+# ---------------------------------------------------------------------------
+
+RAW=$(dirname "$0")/tools/seg6local_raw.py
+# raw CASE SID WANT_ERRNO WANT_MESSAGE: seg6local_raw.py's answer (a
+# pattern: the netlink core's own messages differ between kernels).
+raw() {
+	local out
+	out=$(ip netns exec "$NS" /usr/bin/python3 "$RAW" "$1" "$2" "$DEV")
+	# shellcheck disable=SC2053 # a pattern on purpose
+	[[ $out == errno=$3\ msg=$4 ]] ||
+		fail "kernel's answer to $1: '$out', want 'errno=$3 msg=$4'"
+	checks=$((checks + 1))
+}
+errno_of() { /usr/bin/python3 -c "import errno; print(errno.$1)"; }
+raw fwp-presence-2 fc00:4::1 "$(errno_of EINVAL)" "presence: not carrier \(0\) or announce \(1\)"
+raw bfw-presence-max fc00:4::2 "$(errno_of EINVAL)" "presence: not carrier \(0\) or announce \(1\)"
+raw bfw-presence-u8 fc00:4::3 "@($(errno_of EINVAL)|$(errno_of ERANGE))" "?*"
+raw fwp-buffer fc00:4::4 "$(errno_of EINVAL)" "End.FWP takes no buffer, buffer-bytes, hold or settle"
+raw fwp-announce fc00:4::5 0 ""
+shown fc00:4::/64
+assert_eq "routes the kernel took" "fc00:4::5" "${!shown[*]}"
+assert_eq "the route it took" \
+	"fc00:4::5  encap seg6local action End.FWP presence announce dev $DEV metric 1024 pref medium" \
+	"${shown[fc00:4::5]}"
+echo "# kernel refusals: 4 cases, with their extack messages"
 echo "ok: $checks checks"

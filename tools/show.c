@@ -28,6 +28,7 @@ struct inst_info {
 	uint32_t action;
 	uint32_t ifindex;
 	uint32_t table;
+	uint32_t presence;	/* SEG6_MIG_PRESENCE_* */
 	uint32_t buf_pkts, buf_bytes, hold_ms, settle_ms, qbytes;
 	uint64_t stats[SEG6_MIG_STAT_MAX + 1];
 	struct vip_info *vips;
@@ -161,6 +162,9 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 		case SEG6_MIG_A_TABLE:
 			inst->table = attr_u32(a);
 			break;
+		case SEG6_MIG_A_PRESENCE:
+			inst->presence = attr_u32(a);
+			break;
 		case SEG6_MIG_A_BUF_PKTS:
 			inst->buf_pkts = attr_u32(a);
 			break;
@@ -220,6 +224,19 @@ static const char *table_str(uint32_t table, char *buf, size_t len)
 	return buf;
 }
 
+/* The presence policy as ip route's "presence" keyword takes it. */
+static const char *presence_str(uint32_t presence, char *buf, size_t len)
+{
+	switch (presence) {
+	case SEG6_MIG_PRESENCE_CARRIER:
+		return "carrier";
+	case SEG6_MIG_PRESENCE_ANNOUNCE:
+		return "announce";
+	}
+	snprintf(buf, len, "%u", presence);
+	return buf;
+}
+
 static const char *dev_str(uint32_t ifindex, char *buf)
 {
 	if (!ifindex || !if_indextoname(ifindex, buf))
@@ -241,7 +258,7 @@ static const struct stat_name *stats_of(const struct inst_info *inst,
 
 static void print_json(const struct dump *d)
 {
-	char a[INET6_ADDRSTRLEN], t[16], dev[IF_NAMESIZE];
+	char a[INET6_ADDRSTRLEN], t[16], p[16], dev[IF_NAMESIZE];
 	const struct stat_name *st;
 	unsigned int i, j, nst;
 
@@ -256,6 +273,7 @@ static void print_json(const struct dump *d)
 		jw_str("action", action_name(inst->action));
 		jw_str("dev", dev_str(inst->ifindex, dev));
 		jw_str("table", table_str(inst->table, t, sizeof(t)));
+		jw_str("presence", presence_str(inst->presence, p, sizeof(p)));
 		if (bfw) {
 			jw_u64("buffer", inst->buf_pkts);
 			jw_u64("buffer_bytes", inst->buf_bytes);
@@ -288,7 +306,7 @@ static void print_json(const struct dump *d)
 
 static void print_text(const struct dump *d)
 {
-	char a[INET6_ADDRSTRLEN], t[16], dev[IF_NAMESIZE];
+	char a[INET6_ADDRSTRLEN], t[16], p[16], dev[IF_NAMESIZE];
 	const struct stat_name *st;
 	unsigned int i, j, nst;
 
@@ -296,10 +314,11 @@ static void print_text(const struct dump *d)
 		const struct inst_info *inst = &d->insts[i];
 		bool bfw = inst->action == SEG6_MIG_ACTION_END_BFW;
 
-		printf("%s %s/%u dev %s table %s", action_name(inst->action),
-		       addr_str(&inst->sid, a), inst->sid_len,
-		       dev_str(inst->ifindex, dev),
-		       table_str(inst->table, t, sizeof(t)));
+		printf("%s %s/%u dev %s table %s presence %s",
+		       action_name(inst->action), addr_str(&inst->sid, a),
+		       inst->sid_len, dev_str(inst->ifindex, dev),
+		       table_str(inst->table, t, sizeof(t)),
+		       presence_str(inst->presence, p, sizeof(p)));
 		if (bfw)
 			printf(" buffer %u buffer-bytes %u hold %u settle %u\n"
 			       "    queue %llu packets %u bytes",

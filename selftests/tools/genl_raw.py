@@ -24,7 +24,7 @@ NLMSGERR_ATTR_MSG = 1
 
 # uapi/linux/seg6_mig.h
 CMD_GET, CMD_RELEASE, CMD_PURGE, CMD_ARRIVED = 1, 2, 3, 4
-A_SID, A_SID_LEN, A_ACTION, A_VIP, A_MAX = 2, 3, 4, 13, 15
+A_SID, A_SID_LEN, A_ACTION, A_VIP, A_MAX = 2, 3, 4, 13, 17
 
 
 def attr(kind, data):

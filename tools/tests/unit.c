@@ -196,8 +196,9 @@ static void test_show_json(void **state)
 	struct inst_info insts[2] = {
 		{ .sid_len = 128, .action = SEG6_MIG_ACTION_END_FWP, .ifindex = 1 },
 		{ .sid_len = 64, .action = SEG6_MIG_ACTION_END_BFW, .ifindex = 1,
-		  .table = 100, .buf_pkts = 8192, .buf_bytes = 33554432,
-		  .hold_ms = 1000, .settle_ms = 30, .qbytes = 23040, .vips = &vip, .nvips = 1 },
+		  .table = 100, .presence = SEG6_MIG_PRESENCE_ANNOUNCE,
+		  .buf_pkts = 8192, .buf_bytes = 33554432, .hold_ms = 1000,
+		  .settle_ms = 30, .qbytes = 23040, .vips = &vip, .nvips = 1 },
 	};
 	struct dump d = { .insts = insts, .n = 2 };
 
@@ -211,15 +212,15 @@ static void test_show_json(void **state)
 
 	opts.stats = false;
 	assert_string_equal(capture(show_json, &d),
-		"[{\"sid\":\"fc00:a2::f\",\"sid_len\":128,\"action\":\"End.FWP\",\"dev\":\"lo\",\"table\":\"main\"},"
-		"{\"sid\":\"fc00:a2::\",\"sid_len\":64,\"action\":\"End.BFW\",\"dev\":\"lo\",\"table\":\"100\","
+		"[{\"sid\":\"fc00:a2::f\",\"sid_len\":128,\"action\":\"End.FWP\",\"dev\":\"lo\",\"table\":\"main\",\"presence\":\"carrier\"},"
+		"{\"sid\":\"fc00:a2::\",\"sid_len\":64,\"action\":\"End.BFW\",\"dev\":\"lo\",\"table\":\"100\",\"presence\":\"announce\","
 		"\"buffer\":8192,\"buffer_bytes\":33554432,\"hold_ms\":1000,\"settle_ms\":30,\"qlen\":20,\"qbytes\":23040,"
 		"\"vips\":[{\"vip\":\"2001:db8::10\",\"packets\":20,\"age_us\":1500}]}]\n");
 	opts.stats = true;
 	assert_string_equal(capture(show_json, &d),
-		"[{\"sid\":\"fc00:a2::f\",\"sid_len\":128,\"action\":\"End.FWP\",\"dev\":\"lo\",\"table\":\"main\","
+		"[{\"sid\":\"fc00:a2::f\",\"sid_len\":128,\"action\":\"End.FWP\",\"dev\":\"lo\",\"table\":\"main\",\"presence\":\"carrier\","
 		"\"stats\":{\"local\":0,\"next\":7,\"absent\":0,\"errors\":0}},"
-		"{\"sid\":\"fc00:a2::\",\"sid_len\":64,\"action\":\"End.BFW\",\"dev\":\"lo\",\"table\":\"100\","
+		"{\"sid\":\"fc00:a2::\",\"sid_len\":64,\"action\":\"End.BFW\",\"dev\":\"lo\",\"table\":\"100\",\"presence\":\"announce\","
 		"\"buffer\":8192,\"buffer_bytes\":33554432,\"hold_ms\":1000,\"settle_ms\":30,\"qlen\":20,\"qbytes\":23040,"
 		"\"vips\":[{\"vip\":\"2001:db8::10\",\"packets\":20,\"age_us\":1500}],"
 		"\"stats\":{\"delivered\":0,\"buffered\":20,\"flushed\":0,\"overflow\":0,\"expired\":0,"

@@ -25,10 +25,14 @@
  *                                      may be that much slower); 0: never
  *       SEG6_MIG_ATTR_STATS       nest dumps only, when counting is enabled
  *         SEG6_MIG_STAT_*         u64  one per counter of the action
+ *       SEG6_MIG_ATTR_PRESENCE    u32  both actions: SEG6_MIG_PRESENCE_*,
+ *                                      when the VIP's port counts as
+ *                                      present (default: _CARRIER)
  *
- * End.FWP takes no SEG6_LOCAL_MIG parameter. A parameter that does not
- * belong to the action, or a value out of range, is refused with an extack
- * message.
+ * End.FWP takes SEG6_MIG_ATTR_PRESENCE only. Dumps carry End.BFW's four
+ * limits and both actions' presence policy, defaults included. A parameter
+ * that does not belong to the action, or a value out of range, is refused
+ * with an extack message.
  *
  * Generic netlink family SEG6_MIG_GENL_NAME ("seg6_mig"), version 1, per
  * network namespace. Attributes are SEG6_MIG_A_*; every request is
@@ -45,6 +49,7 @@
  *     SEG6_MIG_A_HOLD_MS    u32
  *     SEG6_MIG_A_SETTLE_MS  u32
  *     SEG6_MIG_A_QBYTES     u32     End.BFW: truesize queued now
+ *     SEG6_MIG_A_PRESENCE   u32     both: SEG6_MIG_PRESENCE_*, as on the route
  *     SEG6_MIG_A_STATS      nest    SEG6_MIG_STAT_* (u64), the action's set
  *     SEG6_MIG_A_VIPS       nest    End.BFW: one SEG6_MIG_A_VIP nest per
  *                                   VIP with packets queued:
@@ -56,9 +61,12 @@
  *
  *   SEG6_MIG_CMD_RELEASE (do, CAP_NET_ADMIN): SEG6_MIG_A_SID, SEG6_MIG_A_VIP
  *     Deliver what the End.BFW route SID holds for VIP as soon as the VIP
- *     has a usable route (its port's carrier and operational state are
- *     not waited for: the caller knows the VM runs). The reply carries
- *     SEG6_MIG_A_SID, SEG6_MIG_A_VIP and SEG6_MIG_A_PKTS (packets queued).
+ *     has a usable route (its port's carrier, operational state and
+ *     announce are not waited for: the caller knows the VM runs), and mark
+ *     the port that route leads out of as announced, for every route of
+ *     the namespace with SEG6_MIG_PRESENCE_ANNOUNCE, until the port next
+ *     goes down or loses carrier. The reply carries SEG6_MIG_A_SID,
+ *     SEG6_MIG_A_VIP and SEG6_MIG_A_PKTS (packets queued).
  *   SEG6_MIG_CMD_PURGE (do, CAP_NET_ADMIN): SEG6_MIG_A_SID, SEG6_MIG_A_VIP
  *     Drop what End.BFW SID holds for VIP (counted as purged). The reply
  *     carries SEG6_MIG_A_SID, SEG6_MIG_A_VIP, SEG6_MIG_A_PKTS (dropped).
@@ -102,10 +110,28 @@ enum {
 	SEG6_MIG_ATTR_HOLD_MS,		/* u32 */
 	SEG6_MIG_ATTR_STATS,		/* nest: SEG6_MIG_STAT_* */
 	SEG6_MIG_ATTR_SETTLE_MS,	/* u32 */
+	SEG6_MIG_ATTR_PRESENCE,		/* u32: SEG6_MIG_PRESENCE_* */
 	__SEG6_MIG_ATTR_MAX,
 };
 
 #define SEG6_MIG_ATTR_MAX (__SEG6_MIG_ATTR_MAX - 1)
+
+/* Presence policies: when the port of a VIP's route counts as present.
+ * Both need a directly connected route out of another port than the
+ * packet's ingress, admin up, running, with carrier, operationally up.
+ */
+enum {
+	SEG6_MIG_PRESENCE_CARRIER,	/* that is all (the default) */
+	SEG6_MIG_PRESENCE_ANNOUNCE,	/* and the port carried a frame from
+					 * the VM since it last came up: RARP,
+					 * gratuitous ARP, unsolicited NA, a
+					 * frame from the VIP; or was released
+					 * (SEG6_MIG_CMD_RELEASE)
+					 */
+	__SEG6_MIG_PRESENCE_MAX,
+};
+
+#define SEG6_MIG_PRESENCE_MAX (__SEG6_MIG_PRESENCE_MAX - 1)
 
 /* End.BFW defaults and limits. A buffer of 0 packets (or 0 bytes) turns
  * buffering off: End.BFW then drops what it cannot deliver ("sr-drop").
@@ -183,6 +209,7 @@ enum {
 	SEG6_MIG_A_PKTS,		/* u32 */
 	SEG6_MIG_A_WAIT_US,		/* u32 */
 	SEG6_MIG_A_SETTLE_MS,		/* u32 */
+	SEG6_MIG_A_PRESENCE,		/* u32: SEG6_MIG_PRESENCE_* */
 	__SEG6_MIG_A_MAX,
 };
 
