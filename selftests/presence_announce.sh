@@ -25,6 +25,8 @@
 #    order, after the resume, none went into the tap before it, and the
 #    hook is gone. RARP, and NA only; also with QEMU's queueing (-q) and
 #    the host resolving the VM's address through the tap;
+#  - carrier with a tap made with IFF_NO_CARRIER and switched on at the
+#    resume (the zero-code alternative): held until then, none lost;
 #  - a VM that announced itself before anything waited on its port is
 #    solicited, answers, and gets its packets;
 #  - seg6mig release marks the port present for End.FWP and End.BFW with
@@ -201,6 +203,34 @@ test_held_until_announce() {
 	vm_gone
 }
 
+# The zero-code alternative (tools/libvirt/README.md): the tap is created
+# with IFF_NO_CARRIER (Linux >= 6.0) and its carrier switched on at the
+# resume (TUNSETCARRIER, tapvm -c), so policy carrier is right: End.BFW
+# holds everything until then, nothing goes into the paused VM's tap.
+test_no_carrier_tap() {
+	local n=100 what="carrier, IFF_NO_CARRIER tap"
+	setup carrier -a rarp -A "$VIP" -c
+	static_neigh
+	recv_start $PORT -n $n -w 60000 -t 30000
+	send_udp $PORT $n 1000
+	busywait 20000 bfw_is buffered $n ||
+		fail "$what: buffered $(bfw buffered), want $n"
+	assert_eq "$what: delivered before the resume" 0 "$(bfw delivered)"
+	resume
+	busywait 20000 bfw_is flushed $n || fail "$what: flushed $(bfw flushed), want $n"
+	recv_wait $PORT
+	tapvm_stop
+	assert_eq "$what: received" $n "$(recv_result $PORT received)"
+	assert_eq "$what: lost" 0 "$(recv_result $PORT lost)"
+	assert_eq "$what: reordered" 0 "$(recv_result $PORT reordered)"
+	assert_eq "$what: UDP into the tap before the resume" 0 \
+		"$(tapvm_result dropped_udp_echo)"
+	assert_eq "$what: no hook without announce" 0 \
+		"$(n_s2 grep -c seg6_mig /proc/net/ptype || true)"
+	echo "# $what: $n held until the carrier came on at the resume"
+	vm_gone
+}
+
 # The VM resumed and announced itself before anything waited on its port
 # (nothing watched for the RARP): End.BFW's first packets find the port not
 # announced and solicit the VM, which runs and answers: they leave.
@@ -297,6 +327,8 @@ done
 echo "ok: carrier releases into the paused VM's tap; announce holds until RARP / NA"
 test_held_until_announce na -q
 echo "ok: announce, NA only, QEMU's tap queue, address resolved through the tap"
+test_no_carrier_tap
+echo "ok: a tap without carrier until the resume: carrier holds until then"
 test_announced_unwatched
 echo "ok: a VM that announced before anything waited is solicited and found"
 test_release
