@@ -27,12 +27,18 @@ vm_udp_in() {
 		/proc/net/snmp6
 }
 
+# craft SID CASE: K packets of CASE to SID, from one srv6_craft.py for the
+# whole test (importing scapy takes seconds under TCG).
 craft() {
-	n_client /usr/bin/python3 "$CRAFT" --src "$CLIENT" --sid "$1" \
-		--vip "$VIP" --case "$2" --count $K 2>/dev/null
+	local line
+	echo "$1 $2" >&"${CRAFTER[1]}"
+	read -r -t 120 line <&"${CRAFTER[0]}" || fail "srv6_craft.py did not answer for $1 $2"
+	[[ $line == "sent $1 $2" ]] || fail "srv6_craft.py: $line"
 }
 
 topo_setup inline
+coproc CRAFTER { n_client /usr/bin/python3 "$CRAFT" --src "$CLIENT" --vip "$VIP" \
+	--count $K --serve 2>/dev/null; }
 add_fwp 1 count
 add_bfw count hold 10000
 

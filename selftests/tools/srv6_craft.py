@@ -3,6 +3,11 @@
 """Send SRv6 packets to a SID, well formed or broken in one named way.
 
     srv6_craft.py --src ADDR --sid SID --vip VIP --case CASE [--count N]
+    srv6_craft.py --src ADDR --vip VIP --serve [--count N]
+
+--serve reads "SID CASE" lines from standard input and answers each with
+"sent SID CASE" once its packets are out: one Python (and scapy import,
+seconds under TCG) for a whole test.
 
 Cases (inline mode: Segment List = [VIP, SID], as seg6 inline would build):
   good            SL = 1: a valid packet (the harness's control case)
@@ -58,14 +63,24 @@ def build(case, src, sid, vip, dport):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", required=True)
-    ap.add_argument("--sid", required=True)
+    ap.add_argument("--sid")
     ap.add_argument("--vip", required=True)
-    ap.add_argument("--case", required=True)
+    ap.add_argument("--case")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--dport", type=int, default=7000)
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
-    pkt = build(a.case, a.src, a.sid, a.vip, a.dport)
-    send(pkt, count=a.count, verbose=False)
+    if not a.serve:
+        if not a.sid or not a.case:
+            ap.error("--sid and --case, or --serve")
+        send(build(a.case, a.src, a.sid, a.vip, a.dport), count=a.count,
+             verbose=False)
+        return
+    for line in sys.stdin:
+        sid, case = line.split()
+        send(build(case, a.src, sid, a.vip, a.dport), count=a.count,
+             verbose=False)
+        print(f"sent {sid} {case}", flush=True)
 
 
 if __name__ == "__main__":
