@@ -95,12 +95,13 @@ same "$tmp/virsh.args" "LC_ALL=C event --loop --event lifecycle" \
 	"virsh called once: C locale, event --loop --event lifecycle"
 same "$tmp/seg6mig.calls" "release 2001:db8::1 sid fc00:2::bfw
 release 2001:db8::11 sid fc00:2::bfw
+release 2001:db8::2 sid fc00:2::bfw
 release 2001:db8::4 sid fc00:2::bfw
 release 2001:db8::5 sid fc00:2::bfw
 release 2001:db8::bad sid fc00:2::bfw
 release 2001:db8::7 sid fc00:2::bfw
 release 2001:db8::2 sid fc00:2::bfw" \
-	"released: vm1 (2 VIPs), vm4 (post-copy), web-01.example, vm7, vm2 once it came in; not vm2 on the source, vm3, vm5"
+	"released: vm1 (2 VIPs), vm2 resumed on the source (aborted), vm4 (post-copy), web-01.example, vm7, vm2 once it came in; not vm3, vm5"
 check "source resumed after an aborted migration: logged" \
 	grep -q "vm2: resumed (Migrated) on the source: migration aborted" "$tmp/out"
 check "domain without VIPs: logged" grep -q "vm5: resumed after migration, but no VIP" "$tmp/out"
