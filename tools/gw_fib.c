@@ -156,6 +156,23 @@ int gw_fib_lookup(struct nl *nl, const struct gw_route *rt,
 	return 1;
 }
 
+/* Room in *@arr (@alloc elements of @size) for element @n. */
+static int gw_grow(void **arr, size_t *alloc, size_t n, size_t size)
+{
+	size_t more;
+	void *p;
+
+	if (n < *alloc)
+		return 0;
+	more = *alloc ? 2 * *alloc : 256;
+	p = realloc(*arr, more * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*alloc = more;
+	return 0;
+}
+
 /* The nexthops of a dump, sorted by id, to join with the routes. */
 struct gw_nh_entry {
 	uint32_t id;
@@ -174,16 +191,9 @@ static int gw_nh_dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct gw_nh_table *t = data;
 	struct gw_nh_entry *e;
 
-	if (t->n == t->alloc) {
-		size_t alloc = t->alloc ? 2 * t->alloc : 256;
-		void *p = realloc(t->e, alloc * sizeof(*t->e));
-
-		if (!p) {
-			t->err = -ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		t->e = p;
-		t->alloc = alloc;
+	if (gw_grow((void **)&t->e, &t->alloc, t->n, sizeof(*t->e))) {
+		t->err = -ENOMEM;
+		return MNL_CB_ERROR;
 	}
 	e = &t->e[t->n];
 	if (gw_nh_parse(nlh, &e->id, &e->own, &e->enc))
@@ -210,16 +220,10 @@ static int gw_route_dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct gw_fib *fib = d->fib;
 	struct gw_route *rt;
 
-	if (fib->n == fib->alloc) {
-		size_t alloc = fib->alloc ? 2 * fib->alloc : 256;
-		void *p = realloc(fib->routes, alloc * sizeof(*fib->routes));
-
-		if (!p) {
-			d->err = -ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		fib->routes = p;
-		fib->alloc = alloc;
+	if (gw_grow((void **)&fib->routes, &fib->alloc, fib->n,
+		    sizeof(*fib->routes))) {
+		d->err = -ENOMEM;
+		return MNL_CB_ERROR;
 	}
 	rt = &fib->routes[fib->n];
 	if (!gw_route_parse(nlh, rt))

@@ -13,31 +13,21 @@ import socket
 import struct
 import sys
 
+from nlraw import (NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE,
+                   NLMSG_ERROR, attr, extack, nl_socket)
+
 NETLINK_GENERIC = 16
-NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
-NLMSG_ERROR, NLMSG_DONE = 2, 3
-NETLINK_EXT_ACK, NETLINK_CAP_ACK = 11, 10
-SOL_NETLINK = 270
 GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
 CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
-NLMSGERR_ATTR_MSG = 1
 
 # uapi/linux/seg6_mig.h
 CMD_GET, CMD_RELEASE, CMD_PURGE, CMD_ARRIVED = 1, 2, 3, 4
 A_SID, A_SID_LEN, A_ACTION, A_VIP, A_MAX = 2, 3, 4, 13, 17
 
 
-def attr(kind, data):
-    return struct.pack("HH", 4 + len(data), kind) + data + b"\0" * (-len(data) % 4)
-
-
 class Genl:
     def __init__(self):
-        self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
-        self.s.bind((0, 0))
-        self.s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
-        self.s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
-        self.s.settimeout(5)
+        self.s = nl_socket(NETLINK_GENERIC)
         self.seq = 0
         err, _, msgs = self.talk(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
                                  attr(CTRL_ATTR_FAMILY_NAME, b"seg6_mig\0"), 0)
@@ -69,21 +59,8 @@ class Genl:
                     return 0, "", msgs
                 if kind == NLMSG_ERROR:
                     err = -struct.unpack("i", msg[:4])[0]
-                    return err, self.extack(msg, mflags), msgs
+                    return err, extack(msg, mflags), msgs
                 msgs.append(msg)
-
-    @staticmethod
-    def extack(msg, flags):
-        off = 4 + (16 if flags & 0x100 else struct.unpack("I", msg[4:8])[0])
-        a = msg[off:]
-        while len(a) >= 4:
-            ln, kind = struct.unpack("HH", a[:4])
-            if ln < 4:
-                break
-            if kind == NLMSGERR_ATTR_MSG:
-                return a[4:ln].rstrip(b"\0").decode()
-            a = a[(ln + 3) & ~3:]
-        return ""
 
 
 def in6(text):

@@ -13,12 +13,10 @@ import socket
 import struct
 import sys
 
+from nlraw import (NLA_F_NESTED, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL,
+                   NLM_F_REQUEST, NLMSG_ERROR, attr, extack, nl_socket, u32)
+
 NETLINK_ROUTE = 0
-NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x4, 0x200, 0x400
-NLMSG_ERROR = 2
-NETLINK_EXT_ACK, NETLINK_CAP_ACK, SOL_NETLINK = 11, 10, 270
-NLMSGERR_ATTR_MSG = 1
-NLA_F_NESTED = 0x8000
 RTM_NEWROUTE = 24
 RTA_DST, RTA_OIF, RTA_ENCAP, RTA_ENCAP_TYPE = 1, 4, 22, 21
 LWTUNNEL_ENCAP_SEG6_LOCAL = 7
@@ -27,14 +25,6 @@ SEG6_LOCAL_ACTION = 1
 SEG6_LOCAL_MIG = 0x3F00
 END_FWP, END_BFW = 0x80000001, 0x80000002
 ATTR_BUF_PKTS, ATTR_PRESENCE = 1, 6
-
-
-def attr(kind, data):
-    return struct.pack("HH", 4 + len(data), kind) + data + b"\0" * (-len(data) % 4)
-
-
-def u32(kind, val):
-    return attr(kind, struct.pack("I", val))
 
 
 def mig(action, *params):
@@ -56,26 +46,9 @@ CASES = {
 }
 
 
-def extack(msg, flags):
-    off = 4 + (16 if flags & 0x100 else struct.unpack("I", msg[4:8])[0])
-    a = msg[off:]
-    while len(a) >= 4:
-        ln, kind = struct.unpack("HH", a[:4])
-        if ln < 4:
-            break
-        if kind == NLMSGERR_ATTR_MSG:
-            return a[4:ln].rstrip(b"\0").decode()
-        a = a[(ln + 3) & ~3:]
-    return ""
-
-
 def main():
     case, sid, dev = sys.argv[1:4]
-    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
-    s.bind((0, 0))
-    s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
-    s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
-    s.settimeout(5)
+    s = nl_socket(NETLINK_ROUTE)
     # struct rtmsg: AF_INET6, /128, main table, boot, universe, unicast.
     rtm = struct.pack("BBBBBBBBI", socket.AF_INET6, 128, 0, 0, 254, 3, 0, 1, 0)
     body = rtm + attr(RTA_DST, socket.inet_pton(socket.AF_INET6, sid)) + \
