@@ -136,8 +136,9 @@ tb_gaps() {
 	[[ -f $f ]] || return 0
 	sort -n -k1,1 "$f" | awk -v p="$(cat "$TRAFFIC_DIR/pause")" \
 		-v r="$(cat "$TRAFFIC_DIR/resume")" \
-		-v sw="$(cat "$TRAFFIC_DIR/switch" 2>/dev/null || echo 0)" -v m="$1" '
-		function rel(t) { return sprintf("pause %+.1f, resume %+.1f, switch %+.1f", (t - p) / 1e6, (t - r) / 1e6, (t - sw) / 1e6) }
+		-v sw="$(cat "$TRAFFIC_DIR/switch" 2>/dev/null || echo 0)" \
+		-v tm="$(cat "$TRAFFIC_DIR/to_m" 2>/dev/null || echo 0)" -v m="$1" '
+		function rel(t) { return sprintf("M(s1,s2) %+.1f, pause %+.1f, resume %+.1f, switch %+.1f", (t - tm) / 1e6, (t - p) / 1e6, (t - r) / 1e6, (t - sw) / 1e6) }
 		NR > 1 && $1 > prev + 1 && n++ < 10 {
 			printf "%s: seqs %d-%d lost: sent after %s; before %s\n", m, prev + 1, $1 - 1, rel(prev_t), rel($2)
 		}
@@ -153,7 +154,12 @@ tb_dump() {
 	echo "--- vm: Icmp6InEchos $(vm_counter Icmp6InEchos) Udp6InDatagrams $(vm_counter Udp6InDatagrams)"
 	echo "--- vm: $(n_vm awk '$2 != 0 && $1 ~ /^(Ip6|Icmp6)/ { printf "%s %s ", $1, $2 }' /proc/net/snmp6)"
 	echo "--- vm: $(n_vm awk '/^Icmp:/ { if (!h) { split($0, k); h = 1 } else for (i = 2; i <= NF; i++) if ($i != 0) printf "%s %s ", k[i], $i }' /proc/net/snmp)"
+	# Where else a packet can go: the client's sends, the gateway's drops.
+	echo "--- client: $(n_client awk '$2 != 0 && $1 ~ /^(Ip6Out|Icmp6Out|Icmp6In|Ip6InNo)/ { printf "%s %s ", $1, $2 }' /proc/net/snmp6)"
+	echo "--- gw: $(n_gw awk '$2 != 0 && $1 ~ /(Discards|NoRoutes|Errors|TooBig|Icmp6Out)/ { printf "%s %s ", $1, $2 }' /proc/net/snmp6)"
 	[[ -f $TRAFFIC_DIR/ping.out ]] && echo "--- ping: $(cat "$TRAFFIC_DIR/ping.out")"
+	[[ -s $TRAFFIC_DIR/ping.err ]] && echo "--- ping stderr: $(cat "$TRAFFIC_DIR/ping.err")"
+	[[ -s $TRAFFIC_DIR/send.out ]] && echo "--- udp sender: $(cat "$TRAFFIC_DIR/send.out")"
 	return 0
 }
 
@@ -211,7 +217,10 @@ tb_wait_flowing() {
 tb_migrate() {
 	local downtime=$1 delay=$2 t0 left
 	[[ $TB_MECH == none ]] && return 0
-	[[ $TB_MECH == sr-* ]] && gw_migrate
+	if [[ $TB_MECH == sr-* ]]; then
+		tb_now_ns > "$TRAFFIC_DIR/to_m"
+		gw_migrate
+	fi
 	ip -n "$NS_S1" link set vmport down
 	t0=$(tb_now_ns)
 	echo "$t0" > "$TRAFFIC_DIR/pause"
