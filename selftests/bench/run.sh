@@ -98,7 +98,7 @@ if [[ -n $work ]]; then
 		awk '$3 == "ok" { print $2 }' "$res/http-$m.dat" | sort -g |
 			awk -v n="$n" '{ printf "%s %.6f\n", $1, NR / n }' > "$doc/bench/.cdf-$m.dat"
 	done
-	gnuplot <<-EOF
+	ls "$doc/bench"/.cdf-*.dat > /dev/null 2>&1 && gnuplot <<-EOF
 		set terminal pngcairo size 1000,600 noenhanced
 		set output "$doc/bench/http_cdf.png"
 		set title "HTTP response time during the migration: CDF over all requests (Poisson arrivals, 12 KB answers)"
@@ -114,7 +114,7 @@ if [[ -n $work ]]; then
 			printf '"%s" using 1:2 with steps lw 2 title "%s", ' "$doc/bench/.cdf-$m.dat" "$m"; done | sed 's/, $//')
 	EOF
 	rm -f "$doc/bench"/.cdf-*.dat
-	gnuplot <<-EOF
+	ls "$res"/iperf-*.dat > /dev/null 2>&1 && gnuplot <<-EOF
 		set terminal pngcairo size 1000,600 noenhanced
 		set output "$doc/bench/iperf_throughput.png"
 		set title "iperf3, 50 flows client -> VM: aggregate throughput per 0.5 s report"
