@@ -338,6 +338,7 @@ TB_IPERF_FLOWS=${TB_IPERF_FLOWS:-50}
 # The interval of "during the migration": from its start to this long
 # after the resume (TCP's recovery included).
 TB_IPERF_WINDOW_MS=${TB_IPERF_WINDOW_MS:-3000}
+TB_IPERF_SKIP_MS=${TB_IPERF_SKIP_MS:-1000}
 
 TB_HTTP_PID=
 TB_HTTP_SRV_PID=
@@ -481,16 +482,20 @@ tb_iperf_intervals() {
 # tb_iperf_summary: the aggregate throughput's mean, minimum and 5th
 # percentile (nearest rank) over the whole test and over the reports that
 # overlap the migration (its start to TB_IPERF_WINDOW_MS after the resume).
-# A last report shorter than 250 ms (the test's end cuts it) is left out.
+# A last report shorter than 250 ms (the test's end cuts it) is left out,
+# and so are those of the first TB_IPERF_SKIP_MS (1000: 50 flows' slow
+# start).
 tb_iperf_summary() {
 	local mig
 	mig=$((($(cat "$TRAFFIC_DIR/migrate") - $(tb_ref_ns)) / 1000000))
 	tb_iperf_intervals | jq -R -s -c --argjson mig "$mig" --argjson win "$TB_IPERF_WINDOW_MS" \
+		--argjson skip "$TB_IPERF_SKIP_MS" \
 		--slurpfile j "$TRAFFIC_DIR/iperf.json" '
 		def p5: sort | .[((length * 0.05) | ceil | if . < 1 then 1 else . end) - 1];
 		def r3: . * 1000 | round / 1000;
 		[split("\n")[] | select(length > 0) | split(" ") | map(tonumber)
-		 | {t0: .[0], t1: .[1], mbps: .[2]} | select(.t1 - .t0 >= 250)] as $iv
+		 | {t0: .[0], t1: .[1], mbps: .[2]} | select(.t1 - .t0 >= 250)]
+		| (.[0].t0 // 0) as $s | map(select(.t0 >= $s + $skip)) as $iv
 		| ($iv | map(.mbps)) as $all
 		| ($iv | map(select(.t1 > $mig and .t0 < $win)) | map(.mbps)) as $w
 		| {flows: ($j[0].start.test_start.num_streams), intervals: ($iv | length),

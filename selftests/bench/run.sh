@@ -187,7 +187,7 @@ fi
 		echo
 		echo "### iperf3: 50 flows client -> VM, a report every 0.5 s"
 		echo
-		echo "Aggregate throughput over all reports and over those that overlap the"
+		echo "Aggregate throughput over all reports but the first second's (slow start) and over those that overlap the"
 		echo "migration (its start to 3 s after the resume: \"window\"); ratios to the"
 		echo "none run's mean."
 		echo

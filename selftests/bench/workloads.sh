@@ -13,8 +13,9 @@
 #     two more guests fell behind at 100 (none: p50 884 ms, the client
 #     up to 2 s late): 50 leaves room;
 #  2. iperf3: BENCH_IPERF_FLOWS (default 50) flows client -> VM for
-#     BENCH_IPERF_SECONDS (default 8), a report every 0.5 s, the migration
-#     2.5 s after every flow is up.
+#     BENCH_IPERF_SECONDS (default 12), a report every 0.5 s, the
+#     migration 2.5 s after every flow is up (TCP's backed-off
+#     retransmission timers need seconds to bring the flows back).
 #
 # Appends one JSON line per run to $S6M_RUN/bench/workloads.json (or
 # $BENCH_OUT), copied into results.json by run.sh, and writes per run
@@ -34,7 +35,7 @@ command -v iperf3 > /dev/null || skip "needs iperf3 (scripts/install-deps.sh)"
 [[ -x $HTTPLOAD ]] || skip "needs $HTTPLOAD (make -C selftests/tools)"
 
 HTTP_RATE=${BENCH_HTTP_RATE:-50}
-IPERF_SECONDS=${BENCH_IPERF_SECONDS:-8}
+IPERF_SECONDS=${BENCH_IPERF_SECONDS:-12}
 TB_IPERF_FLOWS=${BENCH_IPERF_FLOWS:-50}
 MECHS=${BENCH_MECHS:-none baseline sr-drop sr-buffer}
 WORKLOADS=${BENCH_WORKLOADS:-http iperf}
