@@ -18,7 +18,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	# used by the tests inside the guest (from the host's root filesystem)
 	iproute2 iputils-ping tcpdump ethtool procps psmisc python3 netcat-openbsd
-	nftables iptables socat jq python3-scapy
+	nftables iptables socat jq python3-scapy iperf3
 	# plots of `make bench`
 	gnuplot-nox
 )

@@ -47,6 +47,14 @@
 #   tb_finish [TAIL_MS]      # stops the meters TAIL_MS later, waits for them
 #   tb_result                # one JSON line: mechanism, mode, downtime, ping, udp
 #   tb_get ping.lost ...     # fields of that result
+#
+# TCP workloads (HTTP, iperf3), each on its own, the same migration:
+#   tb_setup MECH MODE; tb_fabric_mtu
+#   tb_http_start RATE  or  tb_iperf_start SECONDS
+#   tb_http_wait_flowing / tb_iperf_wait_flowing
+#   tb_migrate DOWNTIME_MS CTRL_DELAY_MS
+#   tb_http_finish [TAIL_MS]  or  tb_iperf_finish
+#   tb_load_result           # one JSON line: mechanism, mode, downtime, http, iperf
 
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 
@@ -80,6 +88,7 @@ tb_setup() {
 	*) fail "tb_setup: unknown mechanism '$TB_MECH'" ;;
 	esac
 	TB_RATE=0 TB_PING_PID= TB_SEND_PID= TB_ANNOUNCE_PID=
+	TB_HTTP_RATE=0 TB_HTTP_PID= TB_HTTP_SRV_PID= TB_IPERF_PID= TB_IPERF_SRV_PID=
 	topo_setup "$2"
 	FAIL_HOOK=tb_dump
 	topo_link "$NS_VM" vm-ret fc00:f::2 "$NS_GW" gw-vm fc00:f::1
@@ -216,6 +225,8 @@ tb_wait_flowing() {
 # move slower than DOWNTIME_MS makes it longer (the result says).
 tb_migrate() {
 	local downtime=$1 delay=$2 t0 left
+	# When it would start, for none too (the TCP workloads' time origin).
+	tb_now_ns > "$TRAFFIC_DIR/migrate"
 	[[ $TB_MECH == none ]] && return 0
 	if [[ $TB_MECH == sr-* ]]; then
 		tb_now_ns > "$TRAFFIC_DIR/to_m"
@@ -319,4 +330,213 @@ tb_get() {
 # tb_bfw_stat NAME: a counter of s2's End.BFW (sr-drop, sr-buffer).
 tb_bfw_stat() {
 	mig_stat 2 $S2_BFW "$1"
+}
+
+# ---------------------------------------------------------------- TCP
+#
+# HTTP (httpload, selftests/tools) and iperf3, client -> VM: the server in
+# the VM answers through vm-ret (see above), so only the client's packets
+# (SYNs, requests, data) take the path that migrates; a lost one costs a
+# TCP retransmission timer (1 s for a SYN, >= 200 ms for data).
+
+HTTPLOAD=${SEG6_MIG_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}/selftests/tools/httpload
+TB_HTTP_PORT=${TB_HTTP_PORT:-8080}
+TB_HTTP_TIMEOUT=${TB_HTTP_TIMEOUT:-10000}
+TB_IPERF_PORT=${TB_IPERF_PORT:-5201}
+TB_IPERF_FLOWS=${TB_IPERF_FLOWS:-50}
+# The interval of "during the migration": from its start to this long
+# after the resume (TCP's recovery included).
+TB_IPERF_WINDOW_MS=${TB_IPERF_WINDOW_MS:-3000}
+TB_IPERF_SKIP_MS=${TB_IPERF_SKIP_MS:-1000}
+
+TB_HTTP_PID=
+TB_HTTP_SRV_PID=
+TB_HTTP_RATE=0
+TB_IPERF_PID=
+TB_IPERF_SRV_PID=
+
+# tb_fabric_mtu [MTU]: the links between gateway and hosts carry MTU
+# bytes (default 1600), room for the SRH on full-sized client packets as a
+# data-center fabric has. At 1500 the gateway could not add it (inline:
+# the packet too big is reported to a client already at 1500; encap: to
+# the gateway itself), and TCP at full size would stall.
+tb_fabric_mtu() {
+	local mtu=${1:-1600} l
+	for l in "$NS_GW gw-s1" "$NS_GW gw-s2" "$NS_S1 s1-gw" "$NS_S2 s2-gw" \
+		 "$NS_S1 s1-s2" "$NS_S2 s2-s1"; do
+		ip -n "${l% *}" link set "${l#* }" mtu "$mtu"
+	done
+}
+
+tb_tcp_listens() { [[ -n $(n_vm ss -Hltn "sport = :$1") ]]; }
+
+# vm_tcp_counter NAME: the VM's Tcp counter NAME (/proc/net/snmp).
+vm_tcp_counter() {
+	n_vm awk -v k="$1" '/^Tcp:/ { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 } else print $c[k] }' \
+		/proc/net/snmp
+}
+
+# tb_http_start RATE: httpload serve in the VM (12 KB answers), httpload
+# get in the client with Poisson arrivals at RATE req/s, until
+# tb_http_finish (at most TB_MAX_SECONDS). Every request's times go to
+# $TRAFFIC_DIR/http.requests.
+tb_http_start() {
+	TB_HTTP_RATE=$1
+	# Not through n_vm: $! must be the program itself.
+	ip netns exec "$NS_VM" "$HTTPLOAD" serve -b "$VIP" -p "$TB_HTTP_PORT" -j \
+		> "$TRAFFIC_DIR/http.srv" 2>&1 &
+	TB_HTTP_SRV_PID=$!
+	busywait 10000 tb_tcp_listens "$TB_HTTP_PORT" ||
+		fail "httpload serve did not start: $(cat "$TRAFFIC_DIR/http.srv")"
+	ip netns exec "$NS_CLIENT" "$HTTPLOAD" get -d "$VIP" -p "$TB_HTTP_PORT" \
+		-r "$TB_HTTP_RATE" -T $((TB_MAX_SECONDS * 1000)) -t "$TB_HTTP_TIMEOUT" -j \
+		-o "$TRAFFIC_DIR/http.requests" > "$TRAFFIC_DIR/http.out" 2> "$TRAFFIC_DIR/http.err" &
+	TB_HTTP_PID=$!
+}
+
+tb_http_flowing() {
+	(($(vm_tcp_counter PassiveOpens) >= TB_HTTP_RATE / 5 + 1))
+}
+
+# tb_http_wait_flowing: the VM accepted a fifth of a second of requests.
+tb_http_wait_flowing() {
+	busywait 30000 tb_http_flowing || fail "$TB_MECH: HTTP requests do not reach the VM"
+}
+
+# tb_http_finish [TAIL_MS]: arrivals go on TAIL_MS more (default 2000),
+# then stop; the requests in flight end (answered or timed out), then the
+# server stops.
+tb_http_finish() {
+	sleep "$(tb_secs $((${1:-2000} * 1000000)))"
+	[[ -z $TB_ANNOUNCE_PID ]] || wait "$TB_ANNOUNCE_PID" ||
+		fail "$TB_MECH: the VM did not announce itself"
+	TB_ANNOUNCE_PID=
+	kill -TERM "$TB_HTTP_PID"
+	wait "$TB_HTTP_PID" || fail "$TB_MECH: httpload get failed: $(cat "$TRAFFIC_DIR/http.err")"
+	kill -TERM "$TB_HTTP_SRV_PID"
+	wait "$TB_HTTP_SRV_PID" || fail "$TB_MECH: httpload serve failed: $(cat "$TRAFFIC_DIR/http.srv")"
+}
+
+# tb_iperf_start SECONDS: iperf3 server in the VM (one test), client with
+# TB_IPERF_FLOWS parallel flows towards it for SECONDS, a report every
+# 0.5 s (JSON, $TRAFFIC_DIR/iperf.json). The client's exit time goes to
+# $TRAFFIC_DIR/iperf.end: iperf3's intervals are relative to its test's
+# start, which is that minus the test's duration (to within the results
+# exchange at the end, milliseconds).
+tb_iperf_start() {
+	ip netns exec "$NS_VM" iperf3 -s -1 -B "$VIP" -p "$TB_IPERF_PORT" \
+		> "$TRAFFIC_DIR/iperf.srv" 2>&1 &
+	TB_IPERF_SRV_PID=$!
+	busywait 10000 tb_tcp_listens "$TB_IPERF_PORT" ||
+		fail "iperf3 -s did not start: $(cat "$TRAFFIC_DIR/iperf.srv")"
+	tb_now_ns > "$TRAFFIC_DIR/iperf.launch"
+	{
+		ip netns exec "$NS_CLIENT" iperf3 -c "$VIP" -p "$TB_IPERF_PORT" \
+			-P "$TB_IPERF_FLOWS" -t "$1" -i 0.5 -J > "$TRAFFIC_DIR/iperf.json" \
+			2> "$TRAFFIC_DIR/iperf.err"
+		echo $? > "$TRAFFIC_DIR/iperf.rc"
+		tb_now_ns > "$TRAFFIC_DIR/iperf.end"
+	} &
+	TB_IPERF_PID=$!
+}
+
+tb_iperf_flowing() {
+	(($(n_vm ss -Htn state established "sport = :$TB_IPERF_PORT" | wc -l) > TB_IPERF_FLOWS))
+}
+
+# tb_iperf_wait_flowing: the control connection and every flow are up.
+tb_iperf_wait_flowing() {
+	busywait 30000 tb_iperf_flowing || fail "$TB_MECH: iperf3's flows do not reach the VM"
+}
+
+# tb_iperf_finish: the test ends at its duration; the server with it.
+tb_iperf_finish() {
+	[[ -z $TB_ANNOUNCE_PID ]] || wait "$TB_ANNOUNCE_PID" ||
+		fail "$TB_MECH: the VM did not announce itself"
+	TB_ANNOUNCE_PID=
+	wait "$TB_IPERF_PID"
+	[[ $(cat "$TRAFFIC_DIR/iperf.rc") == 0 ]] ||
+		fail "$TB_MECH: iperf3 -c failed: $(cat "$TRAFFIC_DIR/iperf.err") $(jq -r .error "$TRAFFIC_DIR/iperf.json" 2>/dev/null)"
+	wait "$TB_IPERF_SRV_PID" || fail "$TB_MECH: iperf3 -s failed: $(tail -n 3 "$TRAFFIC_DIR/iperf.srv")"
+}
+
+# tb_ref_ns: the times of the TCP workloads are relative to the VM's
+# resume, or for none to the moment the migration would have started.
+tb_ref_ns() {
+	local r
+	r=$(cat "$TRAFFIC_DIR/resume")
+	((r > 0)) || r=$(cat "$TRAFFIC_DIR/migrate")
+	echo "$r"
+}
+
+# tb_http_requests: one line per request, 'start_ms response_ms result'
+# (start relative to tb_ref_ns; response time of a failed request: the
+# time it failed after).
+tb_http_requests() {
+	awk -v r="$(tb_ref_ns)" '{ printf "%.3f %.3f %s\n", ($2 - r) / 1e6, ($3 - $2) / 1e6, $4 }' \
+		"$TRAFFIC_DIR/http.requests"
+}
+
+# tb_iperf_intervals: one line per report, 'start_ms end_ms Mbit/s'
+# (relative to tb_ref_ns), aggregate of all flows.
+tb_iperf_intervals() {
+	local origin
+	origin=$(jq -r --argjson e "$(cat "$TRAFFIC_DIR/iperf.end")" \
+		'$e - (.["end"].sum_sent["end"] * 1e9) | floor' "$TRAFFIC_DIR/iperf.json")
+	jq -r --argjson o "$origin" --argjson r "$(tb_ref_ns)" \
+		'.intervals[].sum | "\(($o + .start * 1e9 - $r) / 1e6 | floor) \(($o + .end * 1e9 - $r) / 1e6 | floor) \(.bits_per_second / 1e6 * 1000 | round / 1000)"' \
+		"$TRAFFIC_DIR/iperf.json"
+}
+
+# tb_iperf_summary: the aggregate throughput's mean, minimum and 5th
+# percentile (nearest rank) over the whole test and over the reports that
+# overlap the migration (its start to TB_IPERF_WINDOW_MS after the resume).
+# A last report shorter than 250 ms (the test's end cuts it) is left out,
+# and so are those of the first TB_IPERF_SKIP_MS (1000: 50 flows' slow
+# start).
+tb_iperf_summary() {
+	local mig
+	mig=$((($(cat "$TRAFFIC_DIR/migrate") - $(tb_ref_ns)) / 1000000))
+	tb_iperf_intervals | jq -R -s -c --argjson mig "$mig" --argjson win "$TB_IPERF_WINDOW_MS" \
+		--argjson skip "$TB_IPERF_SKIP_MS" \
+		--slurpfile j "$TRAFFIC_DIR/iperf.json" '
+		def p5: sort | .[((length * 0.05) | ceil | if . < 1 then 1 else . end) - 1];
+		def r3: . * 1000 | round / 1000;
+		[split("\n")[] | select(length > 0) | split(" ") | map(tonumber)
+		 | {t0: .[0], t1: .[1], mbps: .[2]} | select(.t1 - .t0 >= 250)]
+		| (.[0].t0 // 0) as $s | map(select(.t0 >= $s + $skip)) as $iv
+		| ($iv | map(.mbps)) as $all
+		| ($iv | map(select(.t1 > $mig and .t0 < $win)) | map(.mbps)) as $w
+		| {flows: ($j[0].start.test_start.num_streams), intervals: ($iv | length),
+		   mean_mbps: ($all | add / length | r3), min_mbps: ($all | min), p5_mbps: ($all | p5),
+		   window_intervals: ($w | length), window_mean_mbps: (if ($w | length) > 0 then ($w | add / length | r3) else null end),
+		   window_min_mbps: ($w | min), window_p5_mbps: (if ($w | length) > 0 then ($w | p5) else null end),
+		   sent_mbps: ($j[0]["end"].sum_sent.bits_per_second / 1e6 | r3),
+		   received_mbps: ($j[0]["end"].sum_received.bits_per_second / 1e6 | r3),
+		   retransmits: $j[0]["end"].sum_sent.retransmits}'
+}
+
+# tb_load_result: the run of a TCP workload as one JSON line (mechanism,
+# mode, downtime, the HTTP client's summary and the server's, the iperf3
+# summary), also kept in $TRAFFIC_DIR/result.json for tb_get.
+tb_load_result() {
+	local pause resume resumed http=null srv=null iperf=null
+	pause=$(cat "$TRAFFIC_DIR/pause")
+	resume=$(cat "$TRAFFIC_DIR/resume")
+	resumed=$(cat "$TRAFFIC_DIR/resumed" 2>/dev/null || echo 0)
+	if [[ -n $TB_HTTP_PID ]]; then
+		http=$(cat "$TRAFFIC_DIR/http.out")
+		srv=$(cat "$TRAFFIC_DIR/http.srv")
+	fi
+	[[ -z $TB_IPERF_PID ]] || iperf=$(tb_iperf_summary)
+	jq -c -n --arg mech "$TB_MECH" --arg mode "$GW_MODE" --argjson rate "$TB_HTTP_RATE" \
+		--argjson pause "$pause" --argjson resume "$resume" --argjson resumed "$resumed" \
+		--argjson http "$http" --argjson srv "$srv" --argjson iperf "$iperf" \
+		'def ms: . / 1e6 | . * 1000 | round / 1000;
+		 {mechanism: $mech, mode: $mode,
+		  downtime_ms: (if $resume > 0 then ($resume - $pause | ms) else 0 end),
+		  resume_cmd_ms: (if $resume > 0 then ($resumed - $resume | ms) else 0 end)}
+		 + (if $http != null then {http_rate: $rate, http: $http, http_server: $srv} else {} end)
+		 + (if $iperf != null then {iperf: $iperf} else {} end)' > "$TRAFFIC_DIR/result.json"
+	cat "$TRAFFIC_DIR/result.json"
 }

@@ -3,7 +3,7 @@
 #
 # run.sh: `make bench`. On a Debian 12 machine, as root: boots one QEMU
 # guest on Debian's 6.12 kernel (selftests/vm.sh -x selftests/bench -t
-# bench), runs bench.sh there, then writes
+# bench -t workloads), runs bench.sh and workloads.sh there, then writes
 #   Documentation/benchmarks.json   every run, one JSON object
 #   Documentation/benchmarks.md     the command, the machine, the tables
 #   Documentation/bench/*.png       the plots (gnuplot)
@@ -30,11 +30,14 @@ rel=$("$top/scripts/fetch-kernel.sh" "$series")
 SECONDS=0
 if [[ -z $res ]]; then
 	res=$cache/runs/$rel/bench
-	"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -t bench -T 1800 |
+	"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -t bench -t workloads -T 2400 |
 		sed 's/^/# /'
 fi
 took=$SECONDS
 [[ -s $res/results.json ]] || { echo "bench: no results in $res" >&2; exit 1; }
+# workloads.sh's lines (HTTP, iperf3), when it ran.
+work=
+[[ -s $res/workloads.json ]] && work=$res/workloads.json
 
 doc=$top/Documentation
 mkdir -p "$doc/bench"
@@ -43,7 +46,7 @@ cpus=$(nproc)
 jq -s --arg kernel "$rel" --arg machine "$machine" --argjson cpus "$cpus" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%MZ)" \
 	'{kernel: $kernel, host_cpu: $machine, host_cpus: $cpus, date: $date,
-	  guest: "QEMU TCG, 2 vCPUs, 2 GiB", runs: .}' "$res/results.json" \
+	  guest: "QEMU TCG, 2 vCPUs, 2 GiB", runs: .}' "$res/results.json" $work \
 	> "$doc/benchmarks.json"
 
 # Plot 1: every ping's round trip against its send time (relative to the
@@ -84,6 +87,47 @@ gnuplot <<-EOF
 EOF
 rm -f "$doc/bench/.loss.dat"
 
+# Plot 3: HTTP response-time CDF per mechanism, over every request (the
+# failed ones never reach 1). Plot 4: iperf3's aggregate throughput per
+# 0.5 s report, per mechanism. Times relative to the VM's resume.
+mechs="none baseline sr-drop sr-buffer"
+if [[ -n $work ]]; then
+	for m in $mechs; do
+		[[ -f $res/http-$m.dat ]] || continue
+		n=$(wc -l < "$res/http-$m.dat")
+		awk '$3 == "ok" { print $2 }' "$res/http-$m.dat" | sort -g |
+			awk -v n="$n" '{ printf "%s %.6f\n", $1, NR / n }' > "$doc/bench/.cdf-$m.dat"
+	done
+	ls "$doc/bench"/.cdf-*.dat > /dev/null 2>&1 && gnuplot <<-EOF
+		set terminal pngcairo size 1000,600 noenhanced
+		set output "$doc/bench/http_cdf.png"
+		set title "HTTP response time during the migration: CDF over all requests (Poisson arrivals, 12 KB answers)"
+		set xlabel "response time, ms (log)"
+		set ylabel "share of requests answered within"
+		set logscale x
+		set xrange [0.5:20000]
+		set yrange [0:1.02]
+		set key bottom right
+		set arrow from 1000, graph 0 to 1000, graph 1 nohead dashtype 2
+		set arrow from 200, graph 0 to 200, graph 1 nohead dashtype 3
+		plot $(for m in $mechs; do [[ -f $doc/bench/.cdf-$m.dat ]] &&
+			printf '"%s" using 1:2 with steps lw 2 title "%s", ' "$doc/bench/.cdf-$m.dat" "$m"; done | sed 's/, $//')
+	EOF
+	rm -f "$doc/bench"/.cdf-*.dat
+	ls "$res"/iperf-*.dat > /dev/null 2>&1 && gnuplot <<-EOF
+		set terminal pngcairo size 1000,600 noenhanced
+		set output "$doc/bench/iperf_throughput.png"
+		set title "iperf3, 50 flows client -> VM: aggregate throughput per 0.5 s report"
+		set xlabel "time, s from the VM's resume (none: from when it would have started)"
+		set ylabel "Mbit/s"
+		set yrange [0:*]
+		set key bottom right
+		set arrow from 0, graph 0 to 0, graph 1 nohead dashtype 2
+		plot $(for m in $mechs; do [[ -f $res/iperf-$m.dat ]] &&
+			printf '"%s" using ($1 / 1000):3 with steps lw 2 title "%s", ' "$res/iperf-$m.dat" "$m"; done | sed 's/, $//')
+	EOF
+fi
+
 {
 	echo "# Benchmarks"
 	echo
@@ -119,10 +163,45 @@ rm -f "$doc/bench/.loss.dat"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|"
 	jq -r 'select(.bench == "dataplane") | "| \(.path) | \(.sent) | \(.received) | \(.lost) | \(.reordered) | \(.pps) | \(.lat_p50_ms) | \(.lat_p99_ms) |"' "$res/results.json"
 	echo
+	if [[ -n $work ]]; then
+		echo "## TCP workloads: HTTP and iperf3"
+		echo
+		echo "workloads.sh: inline mode, 150 ms downtime asked, controller delay 200 ms,"
+		echo "End.BFW buffer 65536, links between gateway and hosts at MTU 1600 (room for"
+		echo "the SRH on full-sized packets). The servers in the VM answer through its"
+		echo "own link to the gateway: only the client's packets take the migrating path."
+		echo "TCG rates: HTTP at $(jq -r -s 'map(select(.bench == "http"))[0].http_rate' "$work") req/s (the paper: 1500 on hardware), iperf3"
+		echo "throughput is what 2 emulated vCPUs carry; a lost SYN costs TCP's 1 s SYN"
+		echo "timer, lost data a retransmission timeout (>= 200 ms)."
+		echo
+		echo "### HTTP: 12 KB answers, Poisson arrivals, one connection per request"
+		echo
+		echo "Shares over all requests; a failed request (no answer within 10 s) counts"
+		echo "as slower than 1 s. Percentiles over the answered ones."
+		echo
+		echo "| mechanism | requests | failed | > 1 s % | < 200 ms % | p50 ms | p99 ms | max ms | client late max ms | downtime ms |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		jq -r 'select(.bench == "http") | "| \(.mechanism) | \(.http.requests) | \(.http.failed) | \(.http.share_over_1s * 100 | . * 100 | round / 100) | \(.http.share_under_200ms * 100 | . * 100 | round / 100) | \(.http.p50_ms) | \(.http.p99_ms) | \(.http.max_ms) | \(.http.late_max_ms) | \(.downtime_ms) |"' "$work"
+		echo
+		echo "![HTTP response-time CDF](bench/http_cdf.png)"
+		echo
+		echo "### iperf3: 50 flows client -> VM, a report every 0.5 s"
+		echo
+		echo "Aggregate throughput over all reports but the first second's (slow start) and over those that overlap the"
+		echo "migration (its start to 3 s after the resume: \"window\"); ratios to the"
+		echo "none run's mean."
+		echo
+		echo "| mechanism | mean Mbit/s | min | p5 | window min | window p5 | window min / none | window p5 / none | p5 / none | retransmits | downtime ms |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		jq -r 'select(.bench == "iperf") | "| \(.mechanism) | \(.iperf.mean_mbps) | \(.iperf.min_mbps) | \(.iperf.p5_mbps) | \(.iperf.window_min_mbps) | \(.iperf.window_p5_mbps) | \(.iperf.vs_none.window_min) | \(.iperf.vs_none.window_p5) | \(.iperf.vs_none.p5) | \(.iperf.retransmits) | \(.downtime_ms) |"' "$work"
+		echo
+		echo "![iperf3 throughput over time](bench/iperf_throughput.png)"
+		echo
+	fi
 	echo "## Not measured yet"
 	echo
 	echo "Three VMs migrating at once, back-to-back migrations s1 -> s2 -> s1, an"
-	echo "aborted migration, HTTP with Poisson arrivals, iperf3 with 50 flows; several"
-	echo "runs per cell with spread."
+	echo "aborted migration; several runs per cell with spread."
+	[[ -n $work ]] || echo "HTTP and iperf3: workloads.sh did not run."
 } > "$doc/benchmarks.md"
 echo "bench: Documentation/benchmarks.md, benchmarks.json, bench/*.png written"

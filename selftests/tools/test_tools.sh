@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test_tools.sh: build udpseq, tapcsum and tapvm and check them end to end
-# in network namespaces it creates (unique names) and deletes on exit.
+# test_tools.sh: build udpseq, tapcsum, tapvm and httpload and check them
+# end to end in network namespaces it creates (unique names) and deletes on
+# exit.
 #
-#   A (a0) ---- veth ---- (b0) B        udpseq send A -> recv B
+#   A (a0) ---- veth ---- (b0) B        udpseq send A -> recv B,
+#                                       httpload get A -> serve B
 #   A (a1) ---- veth ---- (t0) T (tp0)  T routes into the tap read by tapcsum
 #   H (vmtap) = tapvm = (vmport) ---- veth ---- (eth0) V
 #                                       H plays the host, V the VM, tapvm
@@ -20,6 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 UDPSEQ=$here/udpseq
 TAPCSUM=$here/tapcsum
 TAPVM=$here/tapvm
+HTTPLOAD=$here/httpload
 source "$(dirname "$0")/../lib.sh"	# busywait, ksft_skip
 
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root"; exit $ksft_skip; }
@@ -581,6 +584,102 @@ check "sent before the resume, all 20 received after it (held 20, lost 0)" "$tmp
 	'.received == 20 and .lost == 0 and .held == 20'
 check "tapvm -q: dropped 0, to_vm >= 20" "$tmp/queue.json" '.dropped == 0 and .to_vm >= 20'
 echo "     (the tap queues $qlen frames, its tx_queue_len; the kernel drops more)"
+
+# --- httpload: static server in B, Poisson client in A ------------------
+tcp_listens() { [[ -n $(ip netns exec "$1" ss -Hltn "sport = :$2") ]]; }
+
+# serve_start NAME PORT ARGS...: httpload serve in B, summary in $tmp/NAME.srv.
+serve_start() {
+	local name=$1 port=$2
+	shift 2
+	ip netns exec "$B" "$HTTPLOAD" serve -p "$port" -j "$@" > "$tmp/$name.srv" 2>&1 &
+	serve_pid=$!
+	pids+=("$serve_pid")
+	busywait 5000 tcp_listens "$B" "$port" || echo "     ($name: server not listening)"
+}
+
+serve_stop() {
+	kill -TERM "$serve_pid"
+	wait "$serve_pid"
+}
+
+# get NAME ARGS...: httpload get from A, summary in $tmp/NAME.json, one
+# line per request in $tmp/NAME.req.
+get() {
+	local name=$1
+	shift
+	ip netns exec "$A" "$HTTPLOAD" get -j -o "$tmp/$name.req" "$@" \
+		> "$tmp/$name.json" 2> "$tmp/$name.err"
+}
+
+# gaps_stats FILE: mean arrival rate and coefficient of variation of the
+# gaps between arrival times (start - late: a client stalled by a busy
+# host starts late, not off schedule): 1 for Poisson arrivals, 0 for a
+# fixed period.
+gaps_stats() {
+	awk '{ t = $2 - $5 } NR > 1 { g = (t - prev) / 1e9; n++; s += g; ss += g * g } { prev = t }
+		END { m = s / n; printf "{\"rate\":%.1f,\"cv\":%.3f}\n", 1 / m, sqrt(ss / n - m * m) / m }' "$1"
+}
+
+echo "# httpload: command line"
+check_cmd "httpload without a mode exits 1" \
+	bash -c "'$HTTPLOAD' 2> /dev/null; [[ \$? == 1 ]]"
+check_cmd "httpload get without -r exits 1" \
+	bash -c "'$HTTPLOAD' get -d ::1 -p 80 -n 1 2> /dev/null; [[ \$? == 1 ]]"
+check_cmd "httpload get without -n or -T exits 1" \
+	bash -c "'$HTTPLOAD' get -d ::1 -p 80 -r 1 2> /dev/null; [[ \$? == 1 ]]"
+
+echo "# httpload (a) 1000 requests at 400/s (Poisson, seed 1), 12 KB answers"
+serve_start served 8080
+get served -d 2001:db8:1::2 -p 8080 -r 400 -n 1000 -S 1
+serve_stop
+check "requests 1000, ok 1000, failed 0, 1000 x 12288 body bytes" "$tmp/served.json" \
+	'.requests == 1000 and .ok == 1000 and .failed == 0 and .bytes == 1000 * 12288'
+check "server: accepted 1000, served 1000, errors 0" "$tmp/served.srv" \
+	'.accepted == 1000 and .served == 1000 and .errors == 0'
+check "share_over_1s 0, 0 < p50 <= p99 <= max" "$tmp/served.json" \
+	'.share_over_1s == 0 and .p50_ms > 0 and .p50_ms <= .p99_ms and .p99_ms <= .max_ms'
+check_cmd "-o: 1000 lines 'seq start_ns end_ns ok late_ns', seqs 0..999 in order, end >= start" \
+	awk 'NF != 5 || $1 != NR - 1 || $3 < $2 || $4 != "ok" { bad = 1 } END { exit bad || NR != 1000 }' "$tmp/served.req"
+gaps_stats "$tmp/served.req" > "$tmp/gaps.json"
+check "Poisson: arrival rate 400 +- 15 %, gaps' coefficient of variation 1 +- 0.15" "$tmp/gaps.json" \
+	'.rate >= 340 and .rate <= 460 and .cv >= 0.85 and .cv <= 1.15'
+echo "     $(jq -c '{p50_ms, p99_ms, max_ms, rate, max_inflight, late_max_ms}' "$tmp/served.json") gaps $(cat "$tmp/gaps.json")"
+# Times are only meaningful when the host let the client run on time: a
+# shared host (CI guests) stalls the namespaces for hundreds of ms at times.
+if jq -e '.late_max_ms < 50' "$tmp/served.json" > /dev/null; then
+	check "on time (late_max_ms < 50): share_under_200ms >= 0.99, max < 1000 ms, start rate 400 +- 15 %" \
+		"$tmp/served.json" '.share_under_200ms >= 0.99 and .max_ms < 1000 and .rate >= 340 and .rate <= 460'
+else
+	echo "     (client up to $(jq .late_max_ms "$tmp/served.json") ms late: host busy, response times not checked)"
+fi
+
+echo "# httpload (b) a server answering 300 ms late: the arrivals go on, ~60 in flight"
+serve_start slow 8081 -D 300
+get slow -d 2001:db8:1::2 -p 8081 -r 200 -T 1000 -S 2
+serve_stop
+check "all answered, none faster than 300 ms" "$tmp/slow.json" \
+	'.requests > 100 and .ok == .requests and .p50_ms >= 300 and .under_200ms == 0'
+check "max_inflight >= 30 (200/s x 0.3 s = 60 expected)" "$tmp/slow.json" '.max_inflight >= 30'
+check_cmd "arrival times within the 1 s asked for" \
+	awk 'NR == 1 { a = $2 - $5 } { b = $2 - $5 } END { exit (b - a) / 1e9 > 1.0 }' "$tmp/slow.req"
+if jq -e '.late_max_ms < 50' "$tmp/slow.json" > /dev/null; then
+	check "on time (late_max_ms < 50): max < 1000 ms, start rate 200 +- 30 %" "$tmp/slow.json" \
+		'.max_ms < 1000 and .rate >= 140 and .rate <= 260'
+else
+	echo "     (client up to $(jq .late_max_ms "$tmp/slow.json") ms late: host busy, times not checked)"
+fi
+
+echo "# httpload (c) unreachable: no server (refused), then a black hole (timeouts)"
+get refused -d 2001:db8:1::2 -p 8082 -r 200 -n 50
+check "no server: requests 50, failed 50, connect_errors 50, ok 0, share_over_1s 1" "$tmp/refused.json" \
+	'.requests == 50 and .failed == 50 and .connect_errors == 50 and .ok == 0 and .share_over_1s == 1'
+ip netns exec "$B" nft add rule inet tt in tcp dport 8083 drop
+get hole -d 2001:db8:1::2 -p 8083 -r 200 -n 20 -t 300
+check "dropped SYNs, -t 300: requests 20, timeouts 20" "$tmp/hole.json" \
+	'.requests == 20 and .timeouts == 20 and .failed == 20'
+check_cmd "-o: each 'timeout' about 300 ms after its start (290..800)" \
+	awk '$4 != "timeout" || ($3 - $2) / 1e6 < 290 || ($3 - $2) / 1e6 > 800 { bad = 1 } END { exit bad || NR != 20 }' "$tmp/hole.req"
 
 echo "# $checks checks, $failed failed"
 ((failed == 0))
