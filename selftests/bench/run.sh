@@ -3,7 +3,7 @@
 #
 # run.sh: `make bench`. On a Debian 12 machine, as root: boots one QEMU
 # guest on Debian's 6.12 kernel (selftests/vm.sh -x selftests/bench -t
-# bench), runs bench.sh there, then writes
+# bench -t scenarios), runs bench.sh and scenarios.sh there, then writes
 #   Documentation/benchmarks.json   every run, one JSON object
 #   Documentation/benchmarks.md     the command, the machine, the tables
 #   Documentation/bench/*.png       the plots (gnuplot)
@@ -30,11 +30,14 @@ rel=$("$top/scripts/fetch-kernel.sh" "$series")
 SECONDS=0
 if [[ -z $res ]]; then
 	res=$cache/runs/$rel/bench
-	"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -t bench -T 1800 |
+	"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -t bench -t scenarios -T 3000 |
 		sed 's/^/# /'
 fi
 took=$SECONDS
 [[ -s $res/results.json ]] || { echo "bench: no results in $res" >&2; exit 1; }
+# scenarios.sh's results, next to bench.sh's (none: no section).
+scen=$res/../scenarios/results.json
+[[ -s $scen ]] || scen=/dev/null
 
 doc=$top/Documentation
 mkdir -p "$doc/bench"
@@ -43,7 +46,8 @@ cpus=$(nproc)
 jq -s --arg kernel "$rel" --arg machine "$machine" --argjson cpus "$cpus" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%MZ)" \
 	'{kernel: $kernel, host_cpu: $machine, host_cpus: $cpus, date: $date,
-	  guest: "QEMU TCG, 2 vCPUs, 2 GiB", runs: .}' "$res/results.json" \
+	  guest: "QEMU TCG, 2 vCPUs, 2 GiB", runs: .}' "$res/results.json" |
+	jq --slurpfile scen "$scen" '. + {scenarios: $scen}' \
 	> "$doc/benchmarks.json"
 
 # Plot 1: every ping's round trip against its send time (relative to the
@@ -119,10 +123,10 @@ rm -f "$doc/bench/.loss.dat"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|"
 	jq -r 'select(.bench == "dataplane") | "| \(.path) | \(.sent) | \(.received) | \(.lost) | \(.reordered) | \(.pps) | \(.lat_p50_ms) | \(.lat_p99_ms) |"' "$res/results.json"
 	echo
+	[[ $scen == /dev/null ]] || "$top/selftests/bench/scenarios_md.sh" "$scen"
 	echo "## Not measured yet"
 	echo
-	echo "Three VMs migrating at once, back-to-back migrations s1 -> s2 -> s1, an"
-	echo "aborted migration, HTTP with Poisson arrivals, iperf3 with 50 flows; several"
-	echo "runs per cell with spread."
+	echo "HTTP with Poisson arrivals, iperf3 with 50 flows; several runs per cell"
+	echo "with spread."
 } > "$doc/benchmarks.md"
 echo "bench: Documentation/benchmarks.md, benchmarks.json, bench/*.png written"
