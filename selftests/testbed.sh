@@ -622,7 +622,7 @@ tb_vm_per_migration() {
 		END {
 			printf "["
 			for (k = 1; k <= n; k++)
-				printf "%s{\"held\":%d,\"lost\":%d}", k > 1 ? "," : "", held[k], lost[k]
+				printf "%s{\"held\":%d,\"lost\":%d}", (k > 1 ? "," : ""), held[k] + 0, lost[k] + 0
 			printf "]\n"
 		}'
 }

@@ -55,6 +55,9 @@ sysctl -qw net.core.rmem_default=16777216 net.core.rmem_max=16777216
 VARIANT=none
 RELEASE_OUT=
 
+# Progress, with the guest's time, in the test's log.
+say() { echo "# $(date +%T.%3N) $*"; }
+
 # The listener's abort path, or the same where the packets are held.
 release_hook() {
 	local host i ns sid
@@ -109,9 +112,13 @@ start_meters() {
 
 three() {
 	tb_vm_setup "$1" "$MODE" 3
+	say "three $1: set up"
 	start_meters 1 2 3
+	say "three $1: flowing"
 	tb_vm_migrate 1 2 "$DOWNTIME_MS" "$DELAY_MS" 1 2 3
+	say "three $1: migrated"
 	tb_vm_finish 1000 1 2 3
+	say "three $1: finished"
 	result three 1 2 3
 }
 
@@ -119,9 +126,11 @@ b2b() {
 	tb_vm_setup "$1" "$MODE" 1
 	tb_add_bfw 1
 	start_meters 1
+	say "b2b $1: flowing"
 	tb_vm_migrate 1 2 "$DOWNTIME_MS" "$DELAY_MS" 1
 	sleep "$(tb_secs $((B2B_GAP_MS * 1000000)))"
 	tb_vm_migrate 2 1 "$DOWNTIME_MS" "$DELAY_MS" 1
+	say "b2b $1: migrated twice"
 	tb_vm_finish 1000 1
 	result b2b 1
 }
@@ -130,8 +139,10 @@ abort() {
 	tb_vm_setup "$1" "$MODE" 1
 	tb_add_bfw 1
 	start_meters 1
+	say "abort $1 $VARIANT: flowing"
 	tb_vm_abort 1 2 "$DOWNTIME_MS" "$DELAY_MS" 1
 	tb_vm_finish 1000 1
+	say "abort $1 $VARIANT: finished"
 	# What s2 holds expires after the hold time: count it.
 	busywait $((TB_HOLD + 10000)) bfw_empty || fail "abort: End.BFW still holds packets"
 	result abort 1
@@ -148,6 +159,7 @@ for scen in $LIST; do
 			RELEASE_OUT=
 			$scen "$mech"
 			topo_cleanup
+			say "$scen $mech $VARIANT: done"
 		done
 	done
 done
