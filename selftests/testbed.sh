@@ -465,9 +465,10 @@ tb_vm_flowing() {
 	done
 }
 
-# tb_vm_wait_flowing I...: every VM gets a fifth of a second of its meters.
+# tb_vm_wait_flowing I...: every VM gets a fifth of a second of its meters
+# (within TB_FLOW_WAIT_MS, default 30000).
 tb_vm_wait_flowing() {
-	busywait 30000 tb_vm_flowing "$@" || fail "$TB_MECH: traffic does not reach VMs $*"
+	busywait "${TB_FLOW_WAIT_MS:-30000}" tb_vm_flowing "$@" || fail "$TB_MECH: traffic does not reach VMs $*"
 }
 
 # tb_vm_resume_batch HOST I...: the `ip -b` lines that resume the VMs on

@@ -30,7 +30,7 @@ rel=$("$top/scripts/fetch-kernel.sh" "$series")
 SECONDS=0
 if [[ -z $res ]]; then
 	res=$cache/runs/$rel/bench
-	"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -t bench -t scenarios -T 3000 |
+	"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -t bench -t "scenario_*" -T 4000 |
 		sed 's/^/# /'
 fi
 took=$SECONDS

@@ -60,7 +60,8 @@ section() {
 	echo
 }
 
-r0=$(jq -s -r '.[0] | "\(.mode) mode, UDP \(.vms[0].udp_rate) pkt/s and a 1 ms ping to each VIP"' "$res")
+r0=$(jq -s -r '[.[] | select(.scenario != "three")][0] // .[0] |
+	"\(.mode) mode, UDP \(.vms[0].udp_rate) pkt/s (three VMs: a third each) and a 1 ms ping to each VIP"' "$res")
 echo "## Migration scenarios"
 echo
 echo "\`selftests/bench/scenarios.sh\`: $r0; controller delay 200 ms,"
