@@ -27,11 +27,11 @@ st("overflow") as $ovf | st("expired") as $exp | st("purged") as $pur |
 "The module dropped \($drops): End.FWP absent \($absent) (s1 \(.sids.s1_fwp.absent | n), s2 \(.sids.s2_fwp.absent | n))" +
 ", End.BFW overflow \($ovf), expired \($exp), purged \($pur)" +
 (if $lost == $drops then ": every lost packet is one of these."
- elif $lost > $drops then "; \($lost - $drops) lost outside the module (in flight to a port as it went down)."
+ elif $lost > $drops then "; \($lost - $drops) lost outside the module (no SID dropped them: in flight to a port as it went down, echo replies lost on their way back, or a meter that fell behind)."
  else "; \($drops - $lost) of those drops are not the meters\u0027 (other packets to the VIPs)." end) +
 " End.FWP passed on (next): s1 \(.sids.s1_fwp.next | n), s2 \(.sids.s2_fwp.next | n)" +
-(if .sids.s2_bfw != null then "; End.BFW s2 buffered \(.sids.s2_bfw.buffered | n), flushed \(.sids.s2_bfw.flushed | n), qlen_max \(.sids.s2_bfw.qlen_max | n)" else "" end) +
-(if .sids.s1_bfw != null then "; End.BFW s1 buffered \(.sids.s1_bfw.buffered | n), flushed \(.sids.s1_bfw.flushed | n), qlen_max \(.sids.s1_bfw.qlen_max | n)" else "" end) +
+(if .sids.s2_bfw != null then "; End.BFW s2 delivered on arrival \(.sids.s2_bfw.delivered | n), buffered \(.sids.s2_bfw.buffered | n), flushed \(.sids.s2_bfw.flushed | n), qlen_max \(.sids.s2_bfw.qlen_max | n)" else "" end) +
+(if .sids.s1_bfw != null then "; End.BFW s1 delivered on arrival \(.sids.s1_bfw.delivered | n), buffered \(.sids.s1_bfw.buffered | n), flushed \(.sids.s1_bfw.flushed | n), qlen_max \(.sids.s1_bfw.qlen_max | n)" else "" end) +
 (if .release != "" then "; seg6mig release printed: " + .release else "" end) + "."
 '
 
@@ -39,7 +39,7 @@ row='
 def ms: tostring;
 . as $r | .vms[] |
 "| \($r.mechanism) | \($r.variant) | \(.vip) | \([$r.migrations[].downtime_ms | tostring] | join(", ")) | " +
-"\(.ping.lost) | \(.ping.reordered) | \(.ping.duplicates) | \(.ping.loss_window_ms) | \([.per_migration.ping[].held | tostring] | join(", ")) | " +
+"\(.ping.lost) | \(.ping.reordered) | \(.ping.duplicates) | \(.ping.loss_window_ms) | \([.per_migration.ping[].held | tostring] | join(", ")) | \([.per_migration.ping[].lost | tostring] | join(", ")) | " +
 "\(.udp_sent) | \(.udp.lost) | \(.udp.reordered) | \(.udp.duplicates) | \(.udp.loss_window_ms) | \([.per_migration.udp[].held | tostring] | join(", ")) | \([.per_migration.udp[].lost | tostring] | join(", ")) | \(.udp.release_ms) |"
 '
 
@@ -50,8 +50,8 @@ section() {
 	echo
 	echo "$text"
 	echo
-	echo "| mechanism | variant | VIP | downtime ms | ping lost | ping reord | ping dup | ping loss window ms | ping held | UDP sent | UDP lost | UDP reord | UDP dup | UDP loss window ms | UDP held | UDP lost per migration | release ms |"
-	echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| mechanism | variant | VIP | downtime ms | ping lost | ping reord | ping dup | ping loss window ms | ping held | ping lost per migration | UDP sent | UDP lost | UDP reord | UDP dup | UDP loss window ms | UDP held | UDP lost per migration | release ms |"
+	echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	jq -r --arg s "$scen" "select(.scenario == \$s) | $row" "$res"
 	echo
 	echo "Where the lost packets went (SID counters, ping and UDP together):"
@@ -68,7 +68,8 @@ echo "\`selftests/bench/scenarios.sh\`: $r0; controller delay 200 ms,"
 echo "150 ms downtime asked (the measured one is in the table: moving ports is slow"
 echo "under TCG). Held = sent between a migration's pause and its resume and"
 echo "received after the resume (one figure per migration); lost per migration ="
-echo "the seqs of the gaps whose next arrival was sent after that migration's pause."
+echo "the seqs of the gaps whose next arrival was sent after that migration's pause"
+echo "(a gap before the first pause, or at the end, counts in lost only)."
 echo "One run per row."
 echo
 section three "Three VMs migrating at once, s1 -> s2" \
