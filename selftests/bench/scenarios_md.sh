@@ -26,7 +26,8 @@ st("overflow") as $ovf | st("expired") as $exp | st("purged") as $pur |
 "- **\(name)**: \($lost) lost (ping + UDP, \(.vms | length) VM(s)), \($held) held then delivered. " +
 "The module dropped \($drops): End.FWP absent \($absent) (s1 \(.sids.s1_fwp.absent | n), s2 \(.sids.s2_fwp.absent | n))" +
 ", End.BFW overflow \($ovf), expired \($exp), purged \($pur)" +
-(if $lost == $drops then ": every lost packet is one of these."
+(if $lost == 0 and $drops == 0 then ": nothing lost."
+ elif $lost == $drops then ": every lost packet is one of these."
  elif $lost > $drops then "; \($lost - $drops) lost outside the module (no SID dropped them: in flight to a port as it went down, echo replies lost on their way back, or a meter that fell behind)."
  else "; \($drops - $lost) of those drops are not the meters\u0027 (other packets to the VIPs)." end) +
 " End.FWP passed on (next): s1 \(.sids.s1_fwp.next | n), s2 \(.sids.s2_fwp.next | n)" +
