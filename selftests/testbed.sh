@@ -540,3 +540,342 @@ tb_load_result() {
 		 + (if $iperf != null then {iperf: $iperf} else {} end)' > "$TRAFFIC_DIR/result.json"
 	cat "$TRAFFIC_DIR/result.json"
 }
+
+# --- Several VMs, several migrations (bench/scenarios.sh) -----------------
+#
+# The single-VM API above stays as it is; VM 1 below is its VM (NS_VM,
+# vmport, VIP). tb_vm_add I adds VM I (2, 3, ...) on s1, built as VM 1 is:
+# namespace TB_VM_NS[I], port vmport$I, VIP tb_vip I, its own return link
+# to the gateway (vm-ret, gw-vm$I), its own udpseq pong, the gateway in
+# R(s1) for it. Meters per VM (tb_vm_ping_start, tb_vm_udp_start: files
+# ping.I.* and udp.I.* in $TRAFFIC_DIR), migrations of any set of VMs
+# between any two hosts (tb_vm_migrate), an aborted one (tb_vm_abort).
+# Each migration appends "pause resume switch" (ns) to
+# $TRAFFIC_DIR/migrations; pause and resume hold the last one's, as for
+# tb_migrate.
+#
+#   tb_setup MECH MODE; tb_vm_add 2; tb_vm_add 3; tb_add_bfw 1
+#   tb_vm_ping_start I; tb_vm_udp_start I RATE     (each I)
+#   tb_vm_wait_flowing I...
+#   tb_vm_migrate FROM TO DOWNTIME_MS CTRL_DELAY_MS I...
+#   tb_vm_finish TAIL_MS I...
+#   tb_vm_result I            # one JSON object: vm, vip, ping, udp, held per migration
+
+readonly S1_BFW=fc00:a1::b
+
+declare -A TB_VM_NS=()
+declare -A TB_VM_PING_PID=() TB_VM_SEND_PID=() TB_VM_RECV_PID=() TB_VM_RATE=()
+TB_VM_ANNOUNCE_PIDS=
+# Run after each resume of tb_vm_migrate/tb_vm_abort: HOOK HOST I...
+TB_VM_RESUME_HOOK=
+
+# tb_vm_setup MECH MODE N: tb_setup, then VMs 2..N on s1 (VM 1 is tb_setup's).
+tb_vm_setup() {
+	local i
+	tb_setup "$1" "$2"
+	TB_VM_NS=() TB_VM_PING_PID=() TB_VM_SEND_PID=() TB_VM_RECV_PID=() TB_VM_RATE=()
+	TB_VM_ANNOUNCE_PIDS=
+	for ((i = 2; i <= $3; i++)); do tb_vm_add $i; done
+}
+
+tb_vip() {
+	if (($1 == 1)); then echo "$VIP"; else printf '2001:db8::%x\n' $((0x10 + $1 - 1)); fi
+}
+tb_port() {
+	if (($1 == 1)); then echo vmport; else echo "vmport$1"; fi
+}
+tb_vm_ns() {
+	if (($1 == 1)); then echo "$NS_VM"; else echo "${TB_VM_NS[$1]}"; fi
+}
+# n_vmi I CMD...: run in VM I's namespace.
+n_vmi() {
+	local ns
+	ns=$(tb_vm_ns "$1")
+	shift
+	ip netns exec "$ns" "$@"
+}
+tb_fwp_sid() { if (($1 == 1)); then echo "$S1_FWP"; else echo "$S2_FWP"; fi; }
+tb_bfw_sid() { if (($1 == 1)); then echo "$S1_BFW"; else echo "$S2_BFW"; fi; }
+
+# tb_vm_add I: VM I on s1, answering pings, the gateway in R(s1) for it.
+tb_vm_add() {
+	local i=$1 ns vip port
+	vip=$(tb_vip "$i") port=$(tb_port "$i")
+	ns=$(topo_new_ns "vm$i")
+	TOPO_EXTRA_NS+=("$ns")
+	TB_VM_NS[$i]=$ns
+	ip -n "$ns" link add eth0 type veth peer name "$port" netns "$NS_S1"
+	ip -n "$ns" addr add "$vip/128" dev eth0 nodad
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" -6 route add fe80::1 dev eth0
+	topo_link "$ns" vm-ret "fc00:f$i::2" "$NS_GW" "gw-vm$i" "fc00:f$i::1"
+	ip -n "$ns" -6 route add default via "fc00:f$i::1" dev vm-ret
+	n_gw sh -c "echo 1 > /sys/class/net/gw-vm$i/queues/rx-0/rps_cpus"
+	n_vmi "$i" sysctl -qw net.ipv6.icmp.echo_ignore_all=1
+	n_vmi "$i" "$UDPSEQ" pong -a "$vip" > "$TRAFFIC_DIR/pong.$i.out" 2>&1 &
+	busywait 10000 tb_vm_pong_listens "$i" ||
+		fail "VM $i: udpseq pong did not start: $(cat "$TRAFFIC_DIR/pong.$i.out")"
+	ip -n "$NS_S1" addr replace fe80::1/64 dev "$port" nodad
+	ip -n "$NS_S1" link set "$port" up
+	ip -n "$NS_S1" -6 route replace "$vip/128" dev "$port"
+	tb_gw_run "$i" 1
+	n_client ping -6 -c 1 -W 5 "$vip" > /dev/null || fail "VM $i unreachable"
+}
+
+tb_vm_pong_listens() { n_vmi "$1" ss -Hwan | grep -q ':58 '; }
+
+# tb_bfw_args: End.BFW's parameters for the mechanism (as tb_setup's).
+tb_bfw_args() {
+	case $TB_MECH in
+	sr-drop) echo count buffer 0 ;;
+	sr-buffer) echo count buffer "$TB_BUFFER" hold "$TB_HOLD" settle "$TB_SETTLE" ;;
+	esac
+}
+
+# tb_add_bfw 1: an End.BFW on s1 too (migrations back to s1), with the
+# mechanism's parameters; none for none and baseline.
+tb_add_bfw() {
+	local args
+	args=$(tb_bfw_args)
+	[[ -n $args ]] || return 0
+	# shellcheck disable=SC2086
+	n_host "$1" ip -6 route add "$(tb_bfw_sid "$1")/128" encap seg6local \
+		action End.BFW $args dev "s$1-gw"
+}
+
+# tb_gw_run I S: L(VIP of I) = R(S). tb_gw_migrate I FROM TO: M(FROM, TO).
+tb_gw_run() {
+	"$SEG6MIG" -n "$NS_GW" gw set "$(tb_vip "$1")" run "$(tb_fwp_sid "$2")" \
+		mode "$GW_MODE" dev "gw-s$2"
+}
+tb_gw_migrate() {
+	"$SEG6MIG" -n "$NS_GW" gw set "$(tb_vip "$1")" migrate "$(tb_fwp_sid "$2")" \
+		"$(tb_bfw_sid "$3")" mode "$GW_MODE" dev "gw-s$2"
+}
+
+# tb_vm_ping_start I: ping VM I every TB_PING_MS (as tb_ping_start).
+tb_vm_ping_start() {
+	local i=$1 rate=$((1000 / TB_PING_MS))
+	ip netns exec "$NS_CLIENT" taskset -c 0 "$UDPSEQ" ping -d "$(tb_vip "$i")" \
+		-n $((rate * TB_MAX_SECONDS)) -r $rate -w 3000 -j -R "$TRAFFIC_DIR/resume" \
+		-o "$TRAFFIC_DIR/ping.$i.arrivals" > "$TRAFFIC_DIR/ping.$i.out" \
+		2> "$TRAFFIC_DIR/ping.$i.err" &
+	TB_VM_PING_PID[$i]=$!
+}
+
+# tb_vm_udp_start I RATE: RATE datagrams a second to VM I (as tb_udp_start).
+tb_vm_udp_start() {
+	local i=$1 vip
+	vip=$(tb_vip "$i")
+	TB_VM_RATE[$i]=$2
+	ip netns exec "$(tb_vm_ns "$i")" "$UDPSEQ" recv -p "$TB_PORT" -j -e "$vip" \
+		-w 30000 -t 120000 -R "$TRAFFIC_DIR/resume" -o "$TRAFFIC_DIR/udp.$i.arrivals" \
+		> "$TRAFFIC_DIR/udp.$i.out" 2>&1 &
+	TB_VM_RECV_PID[$i]=$!
+	busywait 20000 tb_vm_udp_bound "$i" || fail "VM $i: receiver did not start"
+	ip netns exec "$NS_CLIENT" taskset -c 0 "$UDPSEQ" send -d "$vip" -p "$TB_PORT" \
+		-n $(($2 * TB_MAX_SECONDS)) -r "$2" > "$TRAFFIC_DIR/send.$i.out" 2>&1 &
+	TB_VM_SEND_PID[$i]=$!
+}
+
+tb_vm_udp_bound() { [[ -n $(n_vmi "$1" ss -Hlun "sport = :$TB_PORT") ]]; }
+
+tb_vm_counter() {
+	n_vmi "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/snmp6
+}
+
+tb_vm_flowing() {
+	local i
+	for i in "$@"; do
+		[[ -z ${TB_VM_PING_PID[$i]:-} ]] ||
+			(($(tb_vm_counter "$i" Icmp6InEchos) >= 100 / TB_PING_MS)) || return 1
+		[[ -z ${TB_VM_SEND_PID[$i]:-} ]] ||
+			(($(tb_vm_counter "$i" Udp6InDatagrams) >= TB_VM_RATE[$i] / 5)) || return 1
+	done
+}
+
+# tb_vm_wait_flowing I...: every VM gets a fifth of a second of its meters
+# (within TB_FLOW_WAIT_MS, default 30000).
+tb_vm_wait_flowing() {
+	busywait "${TB_FLOW_WAIT_MS:-30000}" tb_vm_flowing "$@" || fail "$TB_MECH: traffic does not reach VMs $*"
+}
+
+# tb_vm_resume_batch HOST I...: the `ip -b` lines that resume the VMs on
+# HOST: address, up, route, per port.
+tb_vm_resume_batch() {
+	local i port
+	shift
+	for i in "$@"; do
+		port=$(tb_port "$i")
+		printf '%s\n' "addr replace fe80::1/64 dev $port nodad" "link set $port up" \
+			"route replace $(tb_vip "$i")/128 dev $port"
+	done
+}
+
+# tb_vm_resumed HOST I...: after the resume, each VM announces itself once
+# its link is up (as tb_announce), in the background.
+tb_vm_resumed() {
+	local i
+	shift
+	for i in "$@"; do
+		tb_vm_announce "$i" &
+		TB_VM_ANNOUNCE_PIDS+=" $!"
+	done
+}
+
+tb_vm_link_up() { [[ $(n_vmi "$1" cat /sys/class/net/eth0/operstate) == up ]]; }
+
+tb_vm_announce() {
+	busywait 10000 tb_vm_link_up "$1" || fail "$TB_MECH: VM $1's link stays down"
+	n_vmi "$1" "$UDPSEQ" announce -a "$(tb_vip "$1")" -i eth0
+	sleep 0.05
+	n_vmi "$1" "$UDPSEQ" announce -a "$(tb_vip "$1")" -i eth0
+}
+
+# tb_vm_migrate FROM TO DOWNTIME_MS CTRL_DELAY_MS I...: the VMs migrate
+# FROM -> TO together (as tb_migrate: M(FROM,TO) for sr-*, every port down,
+# moved, the rest of the downtime, one `ip -b` run that resumes them all,
+# the controller's delay, R(TO) for all but none).
+tb_vm_migrate() {
+	local from=$1 to=$2 downtime=$3 delay=$4 t0 left i p r sw
+	shift 4
+	[[ $TB_MECH == none ]] && return 0
+	if [[ $TB_MECH == sr-* ]]; then
+		for i in "$@"; do tb_gw_migrate "$i" "$from" "$to"; done
+	fi
+	printf 'link set %s down\n' $(for i in "$@"; do tb_port "$i"; done) |
+		ip -n "$(ns_of "$from")" -b -
+	t0=$(tb_now_ns)
+	p=$t0
+	printf 'link set %s netns '"$(ns_of "$to")"'\n' $(for i in "$@"; do tb_port "$i"; done) |
+		ip -n "$(ns_of "$from")" -b -
+	left=$((downtime * 1000000 - ($(tb_now_ns) - t0)))
+	((left <= 0)) || sleep "$(tb_secs $left)"
+	r=$(tb_now_ns)
+	tb_vm_resume_batch "$to" "$@" | ip -n "$(ns_of "$to")" -b -
+	tb_now_ns > "$TRAFFIC_DIR/resumed"
+	echo "$p" > "$TRAFFIC_DIR/pause"
+	echo "$r" > "$TRAFFIC_DIR/resume"
+	tb_vm_resumed "$to" "$@"
+	[[ -z $TB_VM_RESUME_HOOK ]] || $TB_VM_RESUME_HOOK "$to" "$@"
+	sleep "$(tb_secs $((delay * 1000000)))"
+	for i in "$@"; do tb_gw_run "$i" "$to"; done
+	sw=$(tb_now_ns)
+	echo "$sw" > "$TRAFFIC_DIR/switch"
+	echo "$p $r $sw" >> "$TRAFFIC_DIR/migrations"
+}
+
+# tb_vm_abort HOST DEST DOWNTIME_MS CTRL_DELAY_MS I...: a migration HOST ->
+# DEST that is aborted: M(HOST,DEST) for sr-*, the VMs pause on HOST
+# (ports down) and after DOWNTIME_MS resume there (ports up, routed,
+# announce); their ports never move. The controller's delay, then R(HOST)
+# again (also for baseline, which never left it).
+tb_vm_abort() {
+	local host=$1 dest=$2 downtime=$3 delay=$4 t0 left i r sw
+	shift 4
+	[[ $TB_MECH == none ]] && return 0
+	if [[ $TB_MECH == sr-* ]]; then
+		for i in "$@"; do tb_gw_migrate "$i" "$host" "$dest"; done
+	fi
+	printf 'link set %s down\n' $(for i in "$@"; do tb_port "$i"; done) |
+		ip -n "$(ns_of "$host")" -b -
+	t0=$(tb_now_ns)
+	left=$((downtime * 1000000 - ($(tb_now_ns) - t0)))
+	((left <= 0)) || sleep "$(tb_secs $left)"
+	r=$(tb_now_ns)
+	tb_vm_resume_batch "$host" "$@" | ip -n "$(ns_of "$host")" -b -
+	tb_now_ns > "$TRAFFIC_DIR/resumed"
+	echo "$t0" > "$TRAFFIC_DIR/pause"
+	echo "$r" > "$TRAFFIC_DIR/resume"
+	tb_vm_resumed "$host" "$@"
+	[[ -z $TB_VM_RESUME_HOOK ]] || $TB_VM_RESUME_HOOK "$host" "$@"
+	sleep "$(tb_secs $((delay * 1000000)))"
+	for i in "$@"; do tb_gw_run "$i" "$host"; done
+	sw=$(tb_now_ns)
+	echo "$sw" > "$TRAFFIC_DIR/switch"
+	echo "$t0 $r $sw" >> "$TRAFFIC_DIR/migrations"
+}
+
+tb_vm_quiet() {
+	local i before=() n=0
+	for i in "$@"; do before+=("$(tb_vm_counter "$i" Udp6InDatagrams)"); done
+	sleep 0.5
+	for i in "$@"; do
+		(($(tb_vm_counter "$i" Udp6InDatagrams) == before[n++])) || return 1
+	done
+}
+
+# tb_vm_finish TAIL_MS I...: as tb_finish, for the meters of these VMs.
+tb_vm_finish() {
+	local tail=$1 i pid
+	shift
+	sleep "$(tb_secs $((tail * 1000000)))"
+	for pid in $TB_VM_ANNOUNCE_PIDS; do
+		wait "$pid" || fail "$TB_MECH: a VM did not announce itself"
+	done
+	TB_VM_ANNOUNCE_PIDS=
+	for i in "$@"; do
+		[[ -z ${TB_VM_PING_PID[$i]:-} ]] || kill -TERM "${TB_VM_PING_PID[$i]}"
+		[[ -z ${TB_VM_SEND_PID[$i]:-} ]] || kill -TERM "${TB_VM_SEND_PID[$i]}"
+	done
+	for i in "$@"; do
+		[[ -z ${TB_VM_SEND_PID[$i]:-} ]] || wait "${TB_VM_SEND_PID[$i]}" ||
+			fail "$TB_MECH: VM $i: udpseq send failed: $(cat "$TRAFFIC_DIR/send.$i.out")"
+	done
+	busywait 30000 tb_vm_quiet "$@" ||
+		fail "$TB_MECH: datagrams keep arriving after the senders stopped"
+	for i in "$@"; do
+		if [[ -n ${TB_VM_RECV_PID[$i]:-} ]]; then
+			kill -TERM "${TB_VM_RECV_PID[$i]}" 2> /dev/null
+			wait "${TB_VM_RECV_PID[$i]}" ||
+				fail "VM $i: receiver failed: $(cat "$TRAFFIC_DIR/udp.$i.out")"
+		fi
+		[[ -z ${TB_VM_PING_PID[$i]:-} ]] || wait "${TB_VM_PING_PID[$i]}" ||
+			fail "$TB_MECH: VM $i: udpseq ping failed: $(cat "$TRAFFIC_DIR/ping.$i.err")"
+	done
+}
+
+# tb_vm_per_migration METER I: per migration of $TRAFFIC_DIR/migrations, the
+# arrivals sent between its pause and its resume and received after the
+# resume (held over its downtime), and the seqs lost in gaps whose next
+# arrival was sent after its pause (and before the next one's): a JSON
+# array of {held, lost}.
+tb_vm_per_migration() {
+	local f=$TRAFFIC_DIR/$1.$2.arrivals
+	[[ -s $f && -s $TRAFFIC_DIR/migrations ]] || { echo '[]'; return 0; }
+	sort -n -k1,1 "$f" | awk -v mf="$TRAFFIC_DIR/migrations" '
+		BEGIN { while ((getline l < mf) > 0) { split(l, a, " "); n++; p[n] = a[1]; r[n] = a[2] } }
+		function mig(t,   k, m) { m = 0; for (k = 1; k <= n; k++) if (t >= p[k]) m = k; return m }
+		{ for (k = 1; k <= n; k++) if ($2 >= p[k] && $2 < r[k] && $3 >= r[k]) held[k]++ }
+		NR > 1 && $1 > prev + 1 { lost[mig($2)] += $1 - prev - 1 }
+		{ prev = $1 }
+		END {
+			printf "["
+			for (k = 1; k <= n; k++)
+				printf "%s{\"held\":%d,\"lost\":%d}", (k > 1 ? "," : ""), held[k] + 0, lost[k] + 0
+			printf "]\n"
+		}'
+}
+
+# tb_vm_result I: VM I's meters as one JSON object.
+tb_vm_result() {
+	local i=$1 ping=null udp=null sent=0
+	[[ -n ${TB_VM_PING_PID[$i]:-} ]] && ping=$(cat "$TRAFFIC_DIR/ping.$i.out")
+	if [[ -n ${TB_VM_SEND_PID[$i]:-} ]]; then
+		udp=$(cat "$TRAFFIC_DIR/udp.$i.out")
+		sent=$(awk '/^sent/ { print $2 }' "$TRAFFIC_DIR/send.$i.out")
+	fi
+	jq -c -n --argjson vm "$i" --arg vip "$(tb_vip "$i")" --argjson ping "$ping" \
+		--argjson udp "$udp" --argjson sent "$sent" \
+		--argjson rate "${TB_VM_RATE[$i]:-0}" \
+		--argjson ping_mig "$(tb_vm_per_migration ping "$i")" \
+		--argjson udp_mig "$(tb_vm_per_migration udp "$i")" \
+		'{vm: $vm, vip: $vip, udp_rate: $rate, udp_sent: $sent, ping: $ping, udp: $udp,
+		  per_migration: {ping: $ping_mig, udp: $udp_mig}}'
+}
+
+# tb_sid_stats HOST SID: the SID's counters (route with `count`) as JSON,
+# null when the host has no such SID.
+tb_sid_stats() {
+	n_host "$1" ip -s -j -6 route show "$2/128" | jq -c '.[0].mig_stats // null'
+}

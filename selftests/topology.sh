@@ -32,6 +32,8 @@ NS_GW=
 NS_S1=
 NS_S2=
 NS_VM=
+# Namespaces added on top of these (testbed.sh's extra VMs), deleted with them.
+TOPO_EXTRA_NS=()
 
 n_client() { ip netns exec "$NS_CLIENT" "$@"; }
 n_gw() { ip netns exec "$NS_GW" "$@"; }
@@ -47,10 +49,11 @@ topo_cleanup() {
 	jobs -p | xargs -r kill 2>/dev/null
 	wait 2>/dev/null
 	[[ -n ${TRAFFIC_DIR:-} ]] && rm -rf "$TRAFFIC_DIR"
-	for ns in "$NS_CLIENT" "$NS_GW" "$NS_S1" "$NS_S2" "$NS_VM"; do
+	for ns in "$NS_CLIENT" "$NS_GW" "$NS_S1" "$NS_S2" "$NS_VM" "${TOPO_EXTRA_NS[@]}"; do
 		[[ -n $ns ]] && ip netns del "$ns" 2>/dev/null
 	done
 	NS_CLIENT= NS_GW= NS_S1= NS_S2= NS_VM= TRAFFIC_DIR=
+	TOPO_EXTRA_NS=()
 	return 0
 }
 

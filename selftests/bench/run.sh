@@ -3,7 +3,8 @@
 #
 # run.sh: `make bench`. On a Debian 12 machine, as root: boots one QEMU
 # guest on Debian's 6.12 kernel (selftests/vm.sh -x selftests/bench -t
-# bench -t workloads), runs bench.sh and workloads.sh there, then writes
+# bench -t workloads -t 'scenario_*'), runs bench.sh, workloads.sh and
+# scenarios.sh there, then writes
 #   Documentation/benchmarks.json   every run, one JSON object
 #   Documentation/benchmarks.md     the command, the machine, the tables
 #   Documentation/bench/*.png       the plots (gnuplot)
@@ -30,7 +31,8 @@ rel=$("$top/scripts/fetch-kernel.sh" "$series")
 SECONDS=0
 if [[ -z $res ]]; then
 	res=$cache/runs/$rel/bench
-	"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -t bench -t workloads -T 2400 |
+	"$top/selftests/vm.sh" -k "$series" -x "$top/selftests/bench" -t bench -t workloads \
+		-t "scenario_*" -T 5400 |
 		sed 's/^/# /'
 fi
 took=$SECONDS
@@ -38,6 +40,9 @@ took=$SECONDS
 # workloads.sh's lines (HTTP, iperf3), when it ran.
 work=
 [[ -s $res/workloads.json ]] && work=$res/workloads.json
+# scenarios.sh's results, next to bench.sh's (none: no section).
+scen=$res/../scenarios/results.json
+[[ -s $scen ]] || scen=/dev/null
 
 doc=$top/Documentation
 mkdir -p "$doc/bench"
@@ -46,7 +51,8 @@ cpus=$(nproc)
 jq -s --arg kernel "$rel" --arg machine "$machine" --argjson cpus "$cpus" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%MZ)" \
 	'{kernel: $kernel, host_cpu: $machine, host_cpus: $cpus, date: $date,
-	  guest: "QEMU TCG, 2 vCPUs, 2 GiB", runs: .}' "$res/results.json" $work \
+	  guest: "QEMU TCG, 2 vCPUs, 2 GiB", runs: .}' "$res/results.json" $work |
+	jq --slurpfile scen "$scen" '. + {scenarios: $scen}' \
 	> "$doc/benchmarks.json"
 
 # Plot 1: every ping's round trip against its send time (relative to the
@@ -198,10 +204,10 @@ fi
 		echo "![iperf3 throughput over time](bench/iperf_throughput.png)"
 		echo
 	fi
+	[[ $scen == /dev/null ]] || "$top/selftests/bench/scenarios_md.sh" "$scen"
 	echo "## Not measured yet"
 	echo
-	echo "Three VMs migrating at once, back-to-back migrations s1 -> s2 -> s1, an"
-	echo "aborted migration; several runs per cell with spread."
+	echo "Several runs per cell with spread; encap mode for the TCP workloads."
 	[[ -n $work ]] || echo "HTTP and iperf3: workloads.sh did not run."
 } > "$doc/benchmarks.md"
 echo "bench: Documentation/benchmarks.md, benchmarks.json, bench/*.png written"

@@ -1,0 +1,5 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scenarios.sh's "abort" scenario alone (a test of its own: the runner gives
+# each 900 s).
+exec "$(dirname "$0")/scenarios.sh" abort
