@@ -501,7 +501,7 @@ raw bfw-presence-u8 fc00:4::3 "@($(errno_of EINVAL)|$(errno_of ERANGE))" "?*"
 raw fwp-buffer fc00:4::4 "$(errno_of EINVAL)" "End.FWP takes no buffer, buffer-bytes, hold, settle, strict or vip-share"
 raw fwp-strict fc00:4::6 "$(errno_of EINVAL)" "End.FWP takes no buffer, buffer-bytes, hold, settle, strict or vip-share"
 raw bfw-share-max fc00:4::7 "$(errno_of ERANGE)" "vip-share: more than 1048576 packets"
-raw bfw-strict-value fc00:4::8 "$(errno_of EINVAL)" "?*"
+raw bfw-strict-value fc00:4::8 "@($(errno_of EINVAL)|$(errno_of ERANGE))" "?*"
 raw fwp-announce fc00:4::5 0 ""
 shown fc00:4::/64
 assert_eq "routes the kernel took" "fc00:4::5" "${!shown[*]}"
