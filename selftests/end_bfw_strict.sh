@@ -130,7 +130,7 @@ test_refusals() {
 	genl_case unexpect-deadline "$(errno_of EINVAL)" "A deadline applies to SEG6_MIG_CMD_EXPECT only"
 	genl_case unexpect-unknown "$(errno_of ESRCH)" "This VIP is not expected at this SID"
 	for ((i = 1; i <= 64; i++)); do
-		[[ $(genl expect $S2_BFW "2001:db8:e::$(printf %x $i)") == "errno=0 msg=" ]] ||
+		[[ $(genl expect $S2_BFW "2001:db8:e::$(printf %x $i)" 3600000) == "errno=0 msg=" ]] ||
 			fail "expect VIP $i of 64"
 	done
 	assert_eq "65th expected VIP" \
