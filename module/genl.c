@@ -108,7 +108,10 @@ static int seg6_mig_fill_inst(struct sk_buff *skb, struct seg6_mig_inst *inst,
 		     nla_put_u32(skb, SEG6_MIG_A_HOLD_MS, inst->hold_ms) ||
 		     nla_put_u32(skb, SEG6_MIG_A_SETTLE_MS, inst->settle_ms) ||
 		     nla_put_u32(skb, SEG6_MIG_A_QBYTES,
-				 READ_ONCE(inst->qbytes))))
+				 READ_ONCE(inst->qbytes)) ||
+		     nla_put_u32(skb, SEG6_MIG_A_VIP_SHARE, inst->vip_share) ||
+		     (inst->strict && nla_put_flag(skb, SEG6_MIG_A_STRICT)) ||
+		     seg6_mig_fill_expected(skb, inst)))
 			goto cancel;
 
 		seg6_mig_stats_sum(inst, cnt, &packets, &bytes);
@@ -221,9 +224,99 @@ static int seg6_mig_purge_doit(struct sk_buff *skb, struct genl_info *info)
 	return seg6_mig_vip_doit(info, seg6_mig_do_purge);
 }
 
+/* EXPECT and UNEXPECT: as seg6_mig_vip_doit(), with a deadline. */
+static int seg6_mig_expect_common(struct genl_info *info,
+				  int (*fn)(struct seg6_mig_inst *inst,
+					    const struct in6_addr *vip, u32 ms))
+{
+	struct nlattr *dl = info->attrs[SEG6_MIG_A_DEADLINE_MS];
+	struct net *net = genl_info_net(info);
+	u32 ms = SEG6_MIG_EXPECT_MS_DEFAULT;
+	struct in6_addr sid, vip;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (!info->attrs[SEG6_MIG_A_SID]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SEG6_MIG_A_SID);
+		NL_SET_ERR_MSG(info->extack,
+			       "Missing SEG6_MIG_A_SID: the End.BFW route's SID");
+		return -EINVAL;
+	}
+	if (!info->attrs[SEG6_MIG_A_VIP]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SEG6_MIG_A_VIP);
+		NL_SET_ERR_MSG(info->extack,
+			       "Missing SEG6_MIG_A_VIP: the VM address to expect");
+		return -EINVAL;
+	}
+	if (dl) {
+		if (info->genlhdr->cmd != SEG6_MIG_CMD_EXPECT) {
+			NL_SET_ERR_MSG_ATTR(info->extack, dl,
+					    "A deadline applies to SEG6_MIG_CMD_EXPECT only");
+			return -EINVAL;
+		}
+		ms = nla_get_u32(dl);
+		if (!ms || ms > SEG6_MIG_EXPECT_MS_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, dl,
+					    "deadline: not within 1..86400000 ms");
+			return -ERANGE;
+		}
+	}
+	sid = nla_get_in6_addr(info->attrs[SEG6_MIG_A_SID]);
+	vip = nla_get_in6_addr(info->attrs[SEG6_MIG_A_VIP]);
+	if (ipv6_addr_any(&vip) || ipv6_addr_is_multicast(&vip)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_VIP],
+				    "The VIP must be a unicast address");
+		return -EINVAL;
+	}
+
+	err = seg6_mig_net_for_sid_err(net, &sid, fn, &vip, ms);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_SID],
+				    "No End.BFW route with this SID in the namespace");
+	else if (err == -EOPNOTSUPP)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_SID],
+				    "The route with this SID is End.FWP, which expects no VIPs");
+	else if (err == -ENOSPC)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_VIP],
+				    "The route expects 64 VIPs already (SEG6_MIG_EXPECT_MAX)");
+	else if (err == -ESRCH)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_VIP],
+				    "This VIP is not expected at this SID");
+	else if (err == -ENOMEM)
+		NL_SET_ERR_MSG(info->extack, "Out of memory for an expected VIP");
+	if (err)
+		return err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &seg6_mig_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr ||
+	    nla_put_in6_addr(msg, SEG6_MIG_A_SID, &sid) ||
+	    nla_put_in6_addr(msg, SEG6_MIG_A_VIP, &vip)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int seg6_mig_expect_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return seg6_mig_expect_common(info, seg6_mig_bfw_expect);
+}
+
+static int seg6_mig_unexpect_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return seg6_mig_expect_common(info, seg6_mig_bfw_unexpect);
+}
+
 static const struct nla_policy seg6_mig_genl_policy[SEG6_MIG_A_MAX + 1] = {
 	[SEG6_MIG_A_SID] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[SEG6_MIG_A_VIP] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[SEG6_MIG_A_DEADLINE_MS] = { .type = NLA_U32 },
 };
 
 static const struct genl_small_ops seg6_mig_genl_ops[] = {
@@ -239,6 +332,16 @@ static const struct genl_small_ops seg6_mig_genl_ops[] = {
 	{
 		.cmd = SEG6_MIG_CMD_PURGE,
 		.doit = seg6_mig_purge_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SEG6_MIG_CMD_EXPECT,
+		.doit = seg6_mig_expect_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SEG6_MIG_CMD_UNEXPECT,
+		.doit = seg6_mig_unexpect_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

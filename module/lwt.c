@@ -46,8 +46,10 @@ static const struct lwtunnel_encap_ops *seg6_mig_orig;
 struct seg6_mig_action_desc {
 	u32 action;
 	const char *name;
-	bool buffers;		/* takes SEG6_MIG_ATTR_BUF_*, HOLD_MS, SETTLE_MS */
-				/* (both take SEG6_MIG_ATTR_PRESENCE) */
+	/* buffers: takes SEG6_MIG_ATTR_BUF_*, HOLD_MS, SETTLE_MS, STRICT,
+	 * VIP_SHARE (both take SEG6_MIG_ATTR_PRESENCE)
+	 */
+	bool buffers;
 	const u8 *stats;	/* SEG6_MIG_STAT_* it reports */
 	unsigned int nstats;
 };
@@ -61,6 +63,7 @@ static const u8 seg6_mig_bfw_stats[] = {
 	SEG6_MIG_STAT_DELIVERED, SEG6_MIG_STAT_BUFFERED, SEG6_MIG_STAT_FLUSHED,
 	SEG6_MIG_STAT_OVERFLOW, SEG6_MIG_STAT_EXPIRED, SEG6_MIG_STAT_PURGED,
 	SEG6_MIG_STAT_ERRORS, SEG6_MIG_STAT_QLEN, SEG6_MIG_STAT_QLEN_MAX,
+	SEG6_MIG_STAT_UNEXPECTED, SEG6_MIG_STAT_SHARE,
 };
 
 static const struct seg6_mig_action_desc seg6_mig_actions[] = {
@@ -102,6 +105,8 @@ static const struct nla_policy seg6_mig_policy[SEG6_MIG_ATTR_MAX + 1] = {
 	[SEG6_MIG_ATTR_STATS]		= { .type = NLA_REJECT },
 	[SEG6_MIG_ATTR_SETTLE_MS]	= { .type = NLA_U32 },
 	[SEG6_MIG_ATTR_PRESENCE]	= { .type = NLA_U32 },
+	[SEG6_MIG_ATTR_STRICT]		= { .type = NLA_FLAG },
+	[SEG6_MIG_ATTR_VIP_SHARE]	= { .type = NLA_U32 },
 };
 
 struct seg6_mig_cfg {
@@ -112,6 +117,8 @@ struct seg6_mig_cfg {
 	u32 hold_ms;
 	u32 settle_ms;
 	u32 presence;
+	u32 vip_share;
+	bool strict;
 };
 
 static int seg6_mig_parse_params(const struct seg6_mig_action_desc *desc,
@@ -137,9 +144,10 @@ static int seg6_mig_parse_params(const struct seg6_mig_action_desc *desc,
 
 	if (!desc->buffers) {
 		if (tb[SEG6_MIG_ATTR_BUF_PKTS] || tb[SEG6_MIG_ATTR_BUF_BYTES] ||
-		    tb[SEG6_MIG_ATTR_HOLD_MS] || tb[SEG6_MIG_ATTR_SETTLE_MS]) {
+		    tb[SEG6_MIG_ATTR_HOLD_MS] || tb[SEG6_MIG_ATTR_SETTLE_MS] ||
+		    tb[SEG6_MIG_ATTR_STRICT] || tb[SEG6_MIG_ATTR_VIP_SHARE]) {
 			NL_SET_ERR_MSG_ATTR(extack, nla,
-					    "End.FWP takes no buffer, buffer-bytes, hold or settle");
+					    "End.FWP takes no buffer, buffer-bytes, hold, settle, strict or vip-share");
 			return -EINVAL;
 		}
 		return 0;
@@ -178,6 +186,15 @@ static int seg6_mig_parse_params(const struct seg6_mig_action_desc *desc,
 			return -ERANGE;
 		}
 	}
+	if (tb[SEG6_MIG_ATTR_VIP_SHARE]) {
+		cfg->vip_share = nla_get_u32(tb[SEG6_MIG_ATTR_VIP_SHARE]);
+		if (cfg->vip_share > SEG6_MIG_BUF_PKTS_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[SEG6_MIG_ATTR_VIP_SHARE],
+					    "vip-share: more than 1048576 packets");
+			return -ERANGE;
+		}
+	}
+	cfg->strict = nla_get_flag(tb[SEG6_MIG_ATTR_STRICT]);
 	return 0;
 }
 
@@ -279,6 +296,8 @@ static int seg6_mig_build_state(const struct seg6_mig_action_desc *desc,
 	inst->limit_bytes = mcfg.limit_bytes;
 	inst->hold_ms = mcfg.hold_ms;
 	inst->settle_ms = mcfg.settle_ms;
+	inst->vip_share = mcfg.vip_share;
+	inst->strict = mcfg.strict;
 	if (rcfg) {
 		inst->sid = rcfg->fc_dst;
 		inst->sid_len = rcfg->fc_dst_len;
@@ -341,7 +360,9 @@ static int seg6_mig_fill_encap(struct sk_buff *skb, struct lwtunnel_state *lwt)
 	    (nla_put_u32(skb, SEG6_MIG_ATTR_BUF_PKTS, inst->limit_pkts) ||
 	     nla_put_u32(skb, SEG6_MIG_ATTR_BUF_BYTES, inst->limit_bytes) ||
 	     nla_put_u32(skb, SEG6_MIG_ATTR_HOLD_MS, inst->hold_ms) ||
-	     nla_put_u32(skb, SEG6_MIG_ATTR_SETTLE_MS, inst->settle_ms)))
+	     nla_put_u32(skb, SEG6_MIG_ATTR_SETTLE_MS, inst->settle_ms) ||
+	     nla_put_u32(skb, SEG6_MIG_ATTR_VIP_SHARE, inst->vip_share) ||
+	     (inst->strict && nla_put_flag(skb, SEG6_MIG_ATTR_STRICT))))
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, SEG6_MIG_ATTR_PRESENCE, inst->presence))
 		return -EMSGSIZE;
@@ -376,9 +397,13 @@ static int seg6_mig_get_encap_size(struct lwtunnel_state *lwt)
 		size += nla_total_size(0) + 3 * nla_total_size_64bit(sizeof(u64));
 	/* SEG6_LOCAL_MIG */
 	size += nla_total_size(0);
-	/* SEG6_MIG_ATTR_BUF_PKTS, _BUF_BYTES, _HOLD_MS, _SETTLE_MS */
+	/* SEG6_MIG_ATTR_BUF_PKTS, _BUF_BYTES, _HOLD_MS, _SETTLE_MS,
+	 * _VIP_SHARE; _STRICT when set
+	 */
 	if (desc->buffers)
-		size += 4 * nla_total_size(sizeof(u32));
+		size += 5 * nla_total_size(sizeof(u32));
+	if (slwt->inst->strict)
+		size += nla_total_size(0);
 	/* SEG6_MIG_ATTR_PRESENCE */
 	size += nla_total_size(sizeof(u32));
 	/* SEG6_MIG_ATTR_STATS */
@@ -399,6 +424,8 @@ static int seg6_mig_cmp_state(struct lwtunnel_state *a,
 	       sa->inst->limit_bytes != sb->inst->limit_bytes ||
 	       sa->inst->hold_ms != sb->inst->hold_ms ||
 	       sa->inst->settle_ms != sb->inst->settle_ms ||
+	       sa->inst->vip_share != sb->inst->vip_share ||
+	       sa->inst->strict != sb->inst->strict ||
 	       sa->inst->presence != sb->inst->presence;
 }
 

@@ -170,6 +170,39 @@ int seg6_mig_net_for_sid(struct net *net, const struct in6_addr *sid,
 	return err;
 }
 
+/*
+ * As seg6_mig_net_for_sid(), for a @fn that may fail: the first error of
+ * @fn is returned (-ENOENT, -EOPNOTSUPP as there). @fn runs under
+ * seg6_mig_net_lock, BH disabled.
+ */
+int seg6_mig_net_for_sid_err(struct net *net, const struct in6_addr *sid,
+			     int (*fn)(struct seg6_mig_inst *inst,
+				       const struct in6_addr *vip, u32 ms),
+			     const struct in6_addr *vip, u32 ms)
+{
+	struct seg6_mig_net *pn = seg6_mig_pernet(net);
+	struct seg6_mig_inst *inst;
+	int err = -ENOENT, ret;
+	bool found = false;
+
+	spin_lock_bh(&seg6_mig_net_lock);
+	list_for_each_entry(inst, &pn->insts, node) {
+		if (READ_ONCE(inst->gone) || !ipv6_addr_equal(&inst->sid, sid))
+			continue;
+		if (inst->action != SEG6_MIG_ACTION_END_BFW) {
+			if (err == -ENOENT)
+				err = -EOPNOTSUPP;
+			continue;
+		}
+		ret = fn(inst, vip, ms);
+		if (!found || (ret && !err))
+			err = ret;
+		found = true;
+	}
+	spin_unlock_bh(&seg6_mig_net_lock);
+	return err;
+}
+
 static int seg6_mig_netdev_event(struct notifier_block *nb,
 				 unsigned long event, void *ptr)
 {

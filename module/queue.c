@@ -38,6 +38,18 @@
  * NETEVENT_NEIGH_UPDATE, sent after that, kicks the release work again
  * (netns.c).
  *
+ * Strict. A strict route queues only for the VIPs it expects (struct
+ * seg6_mig_expect, added by SEG6_MIG_CMD_EXPECT with a deadline): a packet
+ * for any other absent VIP is dropped as unexpected before a struct
+ * seg6_mig_vip is made for it, so junk takes neither buffer nor VIP slots.
+ * A packet for a present VIP is delivered, strict or not: that is End.FWP's
+ * delivery, which holds nothing. An expected VIP whose deadline passed is
+ * removed when a lookup or a dump meets it; release does not remove it.
+ *
+ * Share. With vip_share set, one VIP holds at most that many packets (its
+ * End.BFW queue and End.FWP's behind it), so that a flood for one VIP
+ * cannot take the buffer from the others; the rest is dropped as share.
+ *
  * Locking: inst->lock (BH) protects the queues and counters of queue state;
  * packets are delivered without it, with BH disabled. Queued packets hold
  * no dst; skb->dev is their ingress device, purged when it unregisters.
@@ -171,6 +183,157 @@ static void seg6_mig_free_list(struct seg6_mig_inst *inst,
 	seg6_mig_count(inst, stat, skb_queue_len(list));
 	while ((skb = __skb_dequeue(list)))
 		kfree_skb_reason(skb, reason);
+}
+
+/* Has @v its share of the buffer already? */
+static bool seg6_mig_over_share(const struct seg6_mig_inst *inst,
+				const struct seg6_mig_vip *v)
+{
+	lockdep_assert_held(&inst->lock);
+	return inst->vip_share &&
+	       skb_queue_len(&v->skbs) + skb_queue_len(&v->late) >=
+	       inst->vip_share;
+}
+
+static struct seg6_mig_expect *
+seg6_mig_expect_find(struct seg6_mig_inst *inst, const struct in6_addr *addr)
+{
+	struct seg6_mig_expect *e;
+
+	hash_for_each_possible(inst->expect, e, node, ipv6_addr_hash(addr))
+		if (ipv6_addr_equal(&e->addr, addr))
+			return e;
+	return NULL;
+}
+
+static void seg6_mig_expect_del(struct seg6_mig_inst *inst,
+				struct seg6_mig_expect *e)
+{
+	lockdep_assert_held(&inst->lock);
+	hash_del(&e->node);
+	inst->nexpect--;
+	kfree(e);
+}
+
+/* Is @addr expected now? Removes it if its deadline passed. */
+static bool seg6_mig_expected(struct seg6_mig_inst *inst,
+			      const struct in6_addr *addr, u64 now)
+{
+	struct seg6_mig_expect *e;
+
+	lockdep_assert_held(&inst->lock);
+	e = seg6_mig_expect_find(inst, addr);
+	if (!e)
+		return false;
+	if ((s64)(now - e->deadline_ns) >= 0) {
+		seg6_mig_expect_del(inst, e);
+		return false;
+	}
+	return true;
+}
+
+/* Remove the expected VIPs whose deadline passed. */
+static void seg6_mig_expect_prune(struct seg6_mig_inst *inst, u64 now)
+{
+	struct seg6_mig_expect *e;
+	struct hlist_node *tmp;
+	int bkt;
+
+	lockdep_assert_held(&inst->lock);
+	hash_for_each_safe(inst->expect, bkt, tmp, e, node)
+		if ((s64)(now - e->deadline_ns) >= 0)
+			seg6_mig_expect_del(inst, e);
+}
+
+/*
+ * SEG6_MIG_CMD_EXPECT: expect @vip for @ms from now (again, if expected).
+ * Under seg6_mig_net_lock, BH disabled. -ENOSPC: SEG6_MIG_EXPECT_MAX VIPs
+ * are expected already.
+ */
+int seg6_mig_bfw_expect(struct seg6_mig_inst *inst, const struct in6_addr *vip,
+			u32 ms)
+{
+	u64 now = ktime_get_ns();
+	struct seg6_mig_expect *e;
+	int err = 0;
+
+	spin_lock(&inst->lock);
+	if (inst->dead) {
+		err = -ENOENT;
+		goto out;
+	}
+	seg6_mig_expect_prune(inst, now);
+	e = seg6_mig_expect_find(inst, vip);
+	if (!e) {
+		if (inst->nexpect >= SEG6_MIG_EXPECT_MAX) {
+			err = -ENOSPC;
+			goto out;
+		}
+		e = kzalloc(sizeof(*e), GFP_ATOMIC);
+		if (!e) {
+			err = -ENOMEM;
+			goto out;
+		}
+		e->addr = *vip;
+		hash_add(inst->expect, &e->node, ipv6_addr_hash(vip));
+		inst->nexpect++;
+	}
+	e->deadline_ns = now + (u64)ms * NSEC_PER_MSEC;
+out:
+	spin_unlock(&inst->lock);
+	return err;
+}
+
+/* SEG6_MIG_CMD_UNEXPECT: -ENOENT if @vip is not expected. As above. */
+int seg6_mig_bfw_unexpect(struct seg6_mig_inst *inst,
+			  const struct in6_addr *vip, u32 ms)
+{
+	struct seg6_mig_expect *e;
+	int err = -ESRCH;
+
+	spin_lock(&inst->lock);
+	e = seg6_mig_expect_find(inst, vip);
+	if (e) {
+		seg6_mig_expect_del(inst, e);
+		err = 0;
+	}
+	spin_unlock(&inst->lock);
+	return err;
+}
+
+/* The expected VIPs, as SEG6_MIG_A_EXPECTED; those past due are removed. */
+int seg6_mig_fill_expected(struct sk_buff *skb, struct seg6_mig_inst *inst)
+{
+	u64 now = ktime_get_ns();
+	struct seg6_mig_expect *e;
+	struct nlattr *nest, *vip;
+	int bkt, err = 0;
+
+	nest = nla_nest_start(skb, SEG6_MIG_A_EXPECTED);
+	if (!nest)
+		return -EMSGSIZE;
+	spin_lock_bh(&inst->lock);
+	seg6_mig_expect_prune(inst, now);
+	hash_for_each(inst->expect, bkt, e, node) {
+		u64 left = div_u64(e->deadline_ns - now, NSEC_PER_MSEC);
+
+		vip = nla_nest_start(skb, SEG6_MIG_A_VIP);
+		if (!vip ||
+		    nla_put_in6_addr(skb, SEG6_MIG_VIP_ADDR, &e->addr) ||
+		    nla_put_u32(skb, SEG6_MIG_VIP_LEFT_MS,
+				min_t(u64, left, U32_MAX))) {
+			err = -EMSGSIZE;
+			break;
+		}
+		nla_nest_end(skb, vip);
+	}
+	spin_unlock_bh(&inst->lock);
+	if (err) {
+		nla_nest_cancel(skb, nest);
+		return err;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
 }
 
 /* Queue @skb at the tail of @list, one of @v's. False: over a limit. */
@@ -473,7 +636,18 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	 * with buffering off ("sr-drop"), not at all.
 	 */
 	v = seg6_mig_vip_find(inst, &pkt->vip);
-	if (!v && seg6_mig_buffers(inst) && (!dst || inst->settle_ms))
+	if (!v && !dst && inst->strict &&
+	    !seg6_mig_expected(inst, &pkt->vip, ktime_get_ns())) {
+		/* Closed SID: nothing is held or tracked for this VIP. */
+		spin_unlock(&inst->lock);
+		seg6_mig_count(inst, SEG6_MIG_STAT_UNEXPECTED, 1);
+		kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+		return 0;
+	}
+	/* Strict and present: delivered, tracked only if expected. */
+	if (!v && seg6_mig_buffers(inst) && (!dst || inst->settle_ms) &&
+	    (!inst->strict || !dst ||
+	     seg6_mig_expected(inst, &pkt->vip, ktime_get_ns())))
 		v = seg6_mig_vip_new(inst, &pkt->vip);
 	if (v) {
 		v->last_ns = ktime_get_ns();
@@ -484,6 +658,13 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		spin_unlock(&inst->lock);
 		seg6_mig_count(inst, SEG6_MIG_STAT_DELIVERED, 1);
 		return seg6_mig_deliver(skb, dst);
+	}
+	if (v && seg6_mig_over_share(inst, v)) {
+		spin_unlock(&inst->lock);
+		dst_release(dst);
+		seg6_mig_count(inst, SEG6_MIG_STAT_SHARE, 1);
+		kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
+		return 0;
 	}
 	if (!v || !seg6_mig_enqueue(inst, &v->skbs, skb)) {
 		spin_unlock(&inst->lock);
@@ -534,6 +715,12 @@ bool seg6_mig_bfw_hold(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	     seg6_mig_settled(inst, v, ktime_get_ns()))) {
 		spin_unlock(&inst->lock);
 		return false;
+	}
+	if (seg6_mig_over_share(inst, v)) {
+		spin_unlock(&inst->lock);
+		seg6_mig_count(inst, SEG6_MIG_STAT_SHARE, 1);
+		kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
+		return true;
 	}
 	queued = seg6_mig_enqueue(inst, &v->late, skb);
 	if (queued)
@@ -807,6 +994,7 @@ int seg6_mig_fill_vips(struct sk_buff *skb, struct seg6_mig_inst *inst,
  */
 void seg6_mig_bfw_stop(struct seg6_mig_inst *inst)
 {
+	struct seg6_mig_expect *e;
 	struct seg6_mig_vip *v;
 	struct hlist_node *tmp;
 	int bkt;
@@ -827,6 +1015,8 @@ void seg6_mig_bfw_stop(struct seg6_mig_inst *inst)
 		kfree(v);
 	}
 	WRITE_ONCE(inst->nvips, 0);
+	hash_for_each_safe(inst->expect, bkt, tmp, e, node)
+		seg6_mig_expect_del(inst, e);
 	spin_unlock_bh(&inst->lock);
 }
 
@@ -884,6 +1074,7 @@ struct seg6_mig_inst *seg6_mig_inst_new(struct net *net, u32 action, u32 table)
 	timer_setup(&inst->settle, seg6_mig_settle_timer, 0);
 	spin_lock_init(&inst->lock);
 	hash_init(inst->vips);
+	hash_init(inst->expect);
 	__module_get(THIS_MODULE);
 	return inst;
 }

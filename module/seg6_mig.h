@@ -51,6 +51,15 @@ struct seg6_mig_vip {
 	u64 wait_max_ns;		/* longest wait among those */
 };
 
+/* A VIP a strict End.BFW route queues for (SEG6_MIG_CMD_EXPECT), until
+ * deadline_ns (ktime_get_ns()).
+ */
+struct seg6_mig_expect {
+	struct hlist_node node;
+	struct in6_addr addr;
+	u64 deadline_ns;
+};
+
 /*
  * The part of a route that outlives its lwtunnel state: counters and, for
  * End.BFW, the queue. The lwtunnel state may be freed from an RCU callback,
@@ -77,6 +86,8 @@ struct seg6_mig_inst {
 	u32 limit_bytes;
 	u32 hold_ms;
 	u32 settle_ms;			/* End.FWP waits behind (queue.c) */
+	u32 vip_share;			/* packets per VIP at most; 0: any */
+	bool strict;			/* queue for expected VIPs only */
 	struct work_struct release;
 	struct timer_list expiry;
 	struct timer_list settle;	/* a VIP seen may have settled */
@@ -91,6 +102,8 @@ struct seg6_mig_inst {
 	u32 qbytes;			/* their truesize */
 	u32 qlen_max;			/* high-water mark of qlen */
 	u32 nvips;			/* tracked; read locklessly */
+	DECLARE_HASHTABLE(expect, 4);	/* struct seg6_mig_expect */
+	u32 nexpect;			/* entries in it */
 	bool dead;			/* no more queueing: being torn down */
 	bool quiet;			/* its namespace is going: no events */
 };
@@ -196,6 +209,11 @@ unsigned int seg6_mig_bfw_release(struct seg6_mig_inst *inst,
 				  const struct in6_addr *vip);
 int seg6_mig_fill_vips(struct sk_buff *skb, struct seg6_mig_inst *inst,
 		       unsigned long *skip);
+int seg6_mig_bfw_expect(struct seg6_mig_inst *inst, const struct in6_addr *vip,
+			u32 ms);
+int seg6_mig_bfw_unexpect(struct seg6_mig_inst *inst,
+			  const struct in6_addr *vip, u32 ms);
+int seg6_mig_fill_expected(struct sk_buff *skb, struct seg6_mig_inst *inst);
 void seg6_mig_bfw_stop(struct seg6_mig_inst *inst);
 void seg6_mig_queue_flush(void);
 int seg6_mig_queue_init(void);
@@ -216,6 +234,10 @@ int seg6_mig_net_for_sid(struct net *net, const struct in6_addr *sid,
 			 unsigned int (*fn)(struct seg6_mig_inst *inst,
 					    const struct in6_addr *vip),
 			 const struct in6_addr *vip, unsigned int *sum);
+int seg6_mig_net_for_sid_err(struct net *net, const struct in6_addr *sid,
+			     int (*fn)(struct seg6_mig_inst *inst,
+				       const struct in6_addr *vip, u32 ms),
+			     const struct in6_addr *vip, u32 ms);
 int seg6_mig_netns_init(void);
 void seg6_mig_netns_exit(void);
 

@@ -156,6 +156,19 @@ bad 'Error: argument "10001" is wrong: "settle" value must be between 0 and 1000
 	action End.BFW settle 10001 dev $DEV
 bad 'Error: "settle" requires a value (ms)' \
 	action End.BFW settle
+# strict and vip-share: End.BFW only, once, the share within the buffer's range.
+bad 'Error: "strict" is only valid for End.BFW, not for End.FWP' \
+	action End.FWP strict dev $DEV
+bad 'Error: "vip-share" is only valid for End.BFW, not for End.FWP' \
+	action End.FWP vip-share 4 dev $DEV
+bad 'Error: either "strict" is duplicate, or "strict" is a garbage.' \
+	action End.BFW strict strict dev $DEV
+bad 'Error: "vip-share" requires a value (packets)' \
+	action End.BFW vip-share
+bad 'Error: argument "1048577" is wrong: "vip-share" value must be between 0 and 1048576 packets' \
+	action End.BFW vip-share 1048577 dev $DEV
+bad 'Error: argument "x" is wrong: "vip-share" value is not a number of packets' \
+	action End.BFW vip-share x dev $DEV
 # The presence policy: carrier or announce, once, both actions only.
 bad 'Error: "presence" requires a value (carrier or announce)' \
 	action End.FWP presence
@@ -296,11 +309,12 @@ fi
 STATS_TEXT=" packets 0 bytes 0 errors 0"
 FWP_STATS_TEXT="$STATS_TEXT local 0 next 0 absent 0 errors 0"
 BFW_STATS_TEXT="$STATS_TEXT delivered 0 buffered 0 flushed 0 overflow 0"
-BFW_STATS_TEXT+=" expired 0 purged 0 errors 0 qlen 0 qlen_max 0"
+BFW_STATS_TEXT+=" expired 0 purged 0 errors 0 qlen 0 qlen_max 0 unexpected 0 share 0"
 STATS_JSON='"stats64":{"bytes":0,"errors":0,"packets":0}'
 FWP_STATS_JSON='"mig_stats":{"absent":0,"errors":0,"local":0,"next":0}'
 BFW_STATS_JSON='"mig_stats":{"buffered":0,"delivered":0,"errors":0,"expired":0'
-BFW_STATS_JSON+=',"flushed":0,"overflow":0,"purged":0,"qlen":0,"qlen_max":0}'
+BFW_STATS_JSON+=',"flushed":0,"overflow":0,"purged":0,"qlen":0,"qlen_max":0'
+BFW_STATS_JSON+=',"share":0,"unexpected":0}'
 D_BUF=8192 D_BYTES=33554432 D_HOLD=1000 D_SETTLE=30 D_PRESENCE=carrier
 
 # Expected output of each route, by destination.
@@ -310,7 +324,8 @@ n=0
 # route ACTION TABLE BUF BYTES HOLD SETTLE PRESENCE COUNT OPTIONS...: add
 # fc00:2::N with OPTIONS after "action ACTION"; TABLE BUF BYTES HOLD SETTLE
 # PRESENCE are the values it must show ("" when not shown), COUNT is
-# "count" or "".
+# "count" or "". SHARE=N and STRICT=1 in the environment: the route must
+# show vip-share N and strict.
 route() {
 	local action=$1 table=$2 buf=$3 bytes=$4 hold=$5 settle=$6 presence=$7
 	local count=$8 sid encap json stext="" sjson=""
@@ -327,6 +342,8 @@ route() {
 	[[ -z $bytes ]] || encap+=" buffer-bytes $bytes"
 	[[ -z $hold ]] || encap+=" hold $hold"
 	[[ -z $settle ]] || encap+=" settle $settle"
+	[[ -z ${SHARE:-} ]] || encap+=" vip-share $SHARE"
+	[[ -z ${STRICT:-} ]] || encap+=" strict"
 	[[ -z $presence ]] || encap+=" presence $presence"
 	[[ -z $count ]] || encap+=" count"
 	# -s: the counters, only with count.
@@ -351,7 +368,9 @@ route() {
 	[[ -z $presence ]] || json+=",\"presence\":\"$presence\""
 	[[ -z $settle ]] || json+=",\"settle\":$settle"
 	[[ -z $count ]] || json+=",$STATS_JSON"
+	[[ -z ${STRICT:-} ]] || json+=',"strict":true'
 	[[ -z $table ]] || json+=",\"table\":\"$table\""
+	[[ -z ${SHARE:-} ]] || json+=",\"vip_share\":$SHARE"
 	json+="}"
 	want_sjson[$sid]="{\"dev\":\"$DEV\",\"dst\":\"$sid\"},$json]"
 	json=${json/"$sjson"/}
@@ -409,6 +428,14 @@ route End.BFW "" 0 0 1 0 carrier "" buffer 0 buffer-bytes 0 hold 1 settle 0
 route End.BFW "" 1048576 1073741824 60000 10000 carrier "" \
 	buffer 1048576 buffer-bytes 1073741824 hold 60000 settle 10000
 route End.BFW "" 16 4096 250 16 carrier "" buffer 0x10 buffer-bytes 0x1000 hold 250 settle 0x10
+# Strict and the per-VIP share, alone, together, in any order; 0: no share.
+STRICT=1 route End.BFW "" "$D_BUF" "$D_BYTES" "$D_HOLD" "$D_SETTLE" "$D_PRESENCE" "" strict
+SHARE=16 route End.BFW "" "$D_BUF" "$D_BYTES" "$D_HOLD" "$D_SETTLE" "$D_PRESENCE" "" vip-share 16
+SHARE=4 STRICT=1 route End.BFW 100 32 65536 250 5 announce count \
+	count strict presence announce vip-share 4 settle 5 hold 250 table 100 \
+	buffer-bytes 65536 buffer 32
+route End.BFW "" "$D_BUF" "$D_BYTES" "$D_HOLD" "$D_SETTLE" "$D_PRESENCE" "" vip-share 0
+SHARE=1048576 route End.BFW "" "$D_BUF" "$D_BYTES" "$D_HOLD" "$D_SETTLE" "$D_PRESENCE" "" vip-share 1048576
 route End.BFW main "$D_BUF" "$D_BYTES" "$D_HOLD" "$D_SETTLE" "$D_PRESENCE" count \
 	table main count
 
@@ -471,12 +498,15 @@ errno_of() { /usr/bin/python3 -c "import errno; print(errno.$1)"; }
 raw fwp-presence-2 fc00:4::1 "$(errno_of EINVAL)" "presence: not carrier \(0\) or announce \(1\)"
 raw bfw-presence-max fc00:4::2 "$(errno_of EINVAL)" "presence: not carrier \(0\) or announce \(1\)"
 raw bfw-presence-u8 fc00:4::3 "@($(errno_of EINVAL)|$(errno_of ERANGE))" "?*"
-raw fwp-buffer fc00:4::4 "$(errno_of EINVAL)" "End.FWP takes no buffer, buffer-bytes, hold or settle"
+raw fwp-buffer fc00:4::4 "$(errno_of EINVAL)" "End.FWP takes no buffer, buffer-bytes, hold, settle, strict or vip-share"
+raw fwp-strict fc00:4::6 "$(errno_of EINVAL)" "End.FWP takes no buffer, buffer-bytes, hold, settle, strict or vip-share"
+raw bfw-share-max fc00:4::7 "$(errno_of ERANGE)" "vip-share: more than 1048576 packets"
+raw bfw-strict-value fc00:4::8 "@($(errno_of EINVAL)|$(errno_of ERANGE))" "?*"
 raw fwp-announce fc00:4::5 0 ""
 shown fc00:4::/64
 assert_eq "routes the kernel took" "fc00:4::5" "${!shown[*]}"
 assert_eq "the route it took" \
 	"fc00:4::5  encap seg6local action End.FWP presence announce dev $DEV metric 1024 pref medium" \
 	"${shown[fc00:4::5]}"
-echo "# kernel refusals: 4 cases, with their extack messages"
+echo "# kernel refusals: 7 cases, with their extack messages"
 echo "ok: $checks checks"

@@ -5,6 +5,10 @@
   genl_raw.py case NAME   one crafted request; prints "errno=N msg=TEXT"
   genl_raw.py fuzz N SEED N random requests; prints how many the kernel
                           accepted and refused (every one must be answered)
+  genl_raw.py expect SID VIP [MS] / unexpect SID VIP
+                          SEG6_MIG_CMD_EXPECT / _UNEXPECT; "errno=N msg=TEXT"
+  genl_raw.py expected SID
+                          the VIPs the End.BFW route SID expects, one a line
 """
 import errno
 import os
@@ -22,7 +26,10 @@ CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 
 # uapi/linux/seg6_mig.h
 CMD_GET, CMD_RELEASE, CMD_PURGE, CMD_ARRIVED = 1, 2, 3, 4
-A_SID, A_SID_LEN, A_ACTION, A_VIP, A_MAX = 2, 3, 4, 13, 17
+CMD_EXPECT, CMD_UNEXPECT = 8, 9
+A_SID, A_SID_LEN, A_ACTION, A_VIP = 2, 3, 4, 13
+A_DEADLINE_MS, A_EXPECTED, A_MAX = 20, 21, 21
+VIP_ADDR = 1
 
 
 class Genl:
@@ -79,7 +86,25 @@ CASES = {
     "output-attr": (CMD_RELEASE, attr(A_SID, SID) + attr(A_VIP, VIP) + attr(A_ACTION, b"\0" * 4)),
     "unknown-cmd": (99, b""),
     "event-cmd": (CMD_ARRIVED, attr(A_SID, SID)),
+    "expect-no-sid": (CMD_EXPECT, attr(A_VIP, VIP)),
+    "expect-no-vip": (CMD_EXPECT, attr(A_SID, SID)),
+    "expect-deadline-0": (CMD_EXPECT, attr(A_SID, SID) + attr(A_VIP, VIP) + attr(A_DEADLINE_MS, b"\0" * 4)),
+    "expect-deadline-max": (CMD_EXPECT, attr(A_SID, SID) + attr(A_VIP, VIP) + attr(A_DEADLINE_MS, struct.pack("I", 86400001))),
+    "expect-deadline-u8": (CMD_EXPECT, attr(A_SID, SID) + attr(A_VIP, VIP) + attr(A_DEADLINE_MS, b"\1")),
+    "expect-multicast": (CMD_EXPECT, attr(A_SID, SID) + attr(A_VIP, in6("ff02::1"))),
+    "expect-fwp": (CMD_EXPECT, attr(A_SID, in6("fc00:a2::f")) + attr(A_VIP, VIP)),
+    "expect-no-route": (CMD_EXPECT, attr(A_SID, in6("fc00:a2::99")) + attr(A_VIP, VIP)),
+    "unexpect-deadline": (CMD_UNEXPECT, attr(A_SID, SID) + attr(A_VIP, VIP) + attr(A_DEADLINE_MS, b"\1\0\0\0")),
+    "unexpect-unknown": (CMD_UNEXPECT, attr(A_SID, SID) + attr(A_VIP, in6("2001:db8::99"))),
 }
+
+
+def attrs(a):
+    """Yield (type, payload) of a run of netlink attributes."""
+    while len(a) >= 4:
+        ln, kind = struct.unpack("HH", a[:4])
+        yield kind & 0x3fff, a[4:ln]
+        a = a[(ln + 3) & ~3:]
 
 
 def main():
@@ -88,6 +113,25 @@ def main():
         cmd, payload = CASES[sys.argv[2]]
         err, msg, _ = g.talk(g.family, cmd, payload, 0)
         print("errno=%d msg=%s" % (err, msg))
+        return
+    if sys.argv[1] in ("expect", "unexpect"):
+        payload = attr(A_SID, in6(sys.argv[2])) + attr(A_VIP, in6(sys.argv[3]))
+        if len(sys.argv) > 4:
+            payload += attr(A_DEADLINE_MS, struct.pack("I", int(sys.argv[4])))
+        cmd = CMD_EXPECT if sys.argv[1] == "expect" else CMD_UNEXPECT
+        err, msg, _ = g.talk(g.family, cmd, payload, 0)
+        print("errno=%d msg=%s" % (err, msg))
+        return
+    if sys.argv[1] == "expected":
+        err, msg, msgs = g.talk(g.family, CMD_GET, b"", NLM_F_DUMP)
+        if err:
+            sys.exit("dump: errno %d %s" % (err, msg))
+        for m in msgs:
+            top = dict(attrs(m[4:]))
+            if top.get(A_SID) != in6(sys.argv[2]) or A_EXPECTED not in top:
+                continue
+            for _, nest in attrs(top[A_EXPECTED]):
+                print(socket.inet_ntop(socket.AF_INET6, dict(attrs(nest))[VIP_ADDR]))
         return
     if sys.argv[1] == "reserved":
         err, msg, _ = g.talk(g.family, CMD_GET, b"", NLM_F_DUMP, reserved=1)

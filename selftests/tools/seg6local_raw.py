@@ -24,7 +24,7 @@ SEG6_LOCAL_ACTION = 1
 # uapi/linux/seg6_mig.h
 SEG6_LOCAL_MIG = 0x3F00
 END_FWP, END_BFW = 0x80000001, 0x80000002
-ATTR_BUF_PKTS, ATTR_PRESENCE = 1, 6
+ATTR_BUF_PKTS, ATTR_PRESENCE, ATTR_STRICT, ATTR_VIP_SHARE = 1, 6, 7, 8
 
 
 def mig(action, *params):
@@ -41,6 +41,10 @@ CASES = {
     "bfw-presence-u8": mig(END_BFW, attr(ATTR_PRESENCE, b"\1")),
     # End.BFW's parameters on End.FWP, with a valid presence.
     "fwp-buffer": mig(END_FWP, u32(ATTR_PRESENCE, 1), u32(ATTR_BUF_PKTS, 10)),
+    # strict and vip-share are End.BFW's; the share within the buffer's range.
+    "fwp-strict": mig(END_FWP, attr(ATTR_STRICT, b"")),
+    "bfw-share-max": mig(END_BFW, u32(ATTR_VIP_SHARE, 1048577)),
+    "bfw-strict-value": mig(END_BFW, attr(ATTR_STRICT, b"\1")),
     # What ip sends for "presence announce": accepted.
     "fwp-announce": mig(END_FWP, u32(ATTR_PRESENCE, 1)),
 }

@@ -28,9 +28,17 @@
  *       SEG6_MIG_ATTR_PRESENCE    u32  both actions: SEG6_MIG_PRESENCE_*,
  *                                      when the VIP's port counts as
  *                                      present (default: _CARRIER)
+ *       SEG6_MIG_ATTR_STRICT      flag End.BFW: queue only for the VIPs
+ *                                      expected (SEG6_MIG_CMD_EXPECT);
+ *                                      others are dropped, counted as
+ *                                      SEG6_MIG_STAT_UNEXPECTED
+ *       SEG6_MIG_ATTR_VIP_SHARE   u32  End.BFW: packets one VIP may hold
+ *                                      at most (0, the default: up to
+ *                                      the whole buffer)
  *
- * End.FWP takes SEG6_MIG_ATTR_PRESENCE only. Dumps carry End.BFW's four
- * limits and both actions' presence policy, defaults included. A parameter
+ * End.FWP takes SEG6_MIG_ATTR_PRESENCE only. Dumps carry End.BFW's five
+ * limits (VIP_SHARE included), STRICT when set, and both actions' presence
+ * policy, defaults included. A parameter
  * that does not belong to the action, or a value out of range, is refused
  * with an extack message.
  *
@@ -50,14 +58,21 @@
  *     SEG6_MIG_A_SETTLE_MS  u32
  *     SEG6_MIG_A_QBYTES     u32     End.BFW: truesize queued now
  *     SEG6_MIG_A_PRESENCE   u32     both: SEG6_MIG_PRESENCE_*, as on the route
+ *     SEG6_MIG_A_STRICT     flag    End.BFW: the route is strict
+ *     SEG6_MIG_A_VIP_SHARE  u32     End.BFW: as on the route
  *     SEG6_MIG_A_STATS      nest    SEG6_MIG_STAT_* (u64), the action's set
  *     SEG6_MIG_A_VIPS       nest    End.BFW: one SEG6_MIG_A_VIP nest per
  *                                   VIP with packets queued:
  *       SEG6_MIG_VIP_ADDR   binary  struct in6_addr
  *       SEG6_MIG_VIP_PKTS   u32     packets queued
  *       SEG6_MIG_VIP_AGE_US u32     age of the oldest, microseconds
+ *     SEG6_MIG_A_EXPECTED   nest    End.BFW: one SEG6_MIG_A_VIP nest per
+ *                                   VIP expected (whether strict or not):
+ *       SEG6_MIG_VIP_ADDR   binary  struct in6_addr
+ *       SEG6_MIG_VIP_LEFT_MS u32    time left before its deadline
  *     An instance whose VIPs do not fit in one message continues in the
- *     next one, with the same SID and no other attribute but SEG6_MIG_A_VIPS.
+ *     next one, with the same SID and no other attribute but SEG6_MIG_A_VIPS
+ *     (and SEG6_MIG_A_EXPECTED, which is sent whole in the first message).
  *
  *   SEG6_MIG_CMD_RELEASE (do, CAP_NET_ADMIN): SEG6_MIG_A_SID, SEG6_MIG_A_VIP
  *     Deliver what the End.BFW route SID holds for VIP as soon as the VIP
@@ -70,6 +85,15 @@
  *   SEG6_MIG_CMD_PURGE (do, CAP_NET_ADMIN): SEG6_MIG_A_SID, SEG6_MIG_A_VIP
  *     Drop what End.BFW SID holds for VIP (counted as purged). The reply
  *     carries SEG6_MIG_A_SID, SEG6_MIG_A_VIP, SEG6_MIG_A_PKTS (dropped).
+ *   SEG6_MIG_CMD_EXPECT (do, CAP_NET_ADMIN): SEG6_MIG_A_SID, SEG6_MIG_A_VIP,
+ *     SEG6_MIG_A_DEADLINE_MS (optional, default
+ *     SEG6_MIG_EXPECT_MS_DEFAULT, 1..SEG6_MIG_EXPECT_MS_MAX)
+ *     Expect VIP at End.BFW SID until the deadline (an expected VIP's
+ *     deadline is reset). At most SEG6_MIG_EXPECT_MAX VIPs per route. A
+ *     VIP stays expected until its deadline or SEG6_MIG_CMD_UNEXPECT, its
+ *     arrival (release) notwithstanding. Reply: SID, VIP.
+ *   SEG6_MIG_CMD_UNEXPECT (do, CAP_NET_ADMIN): SEG6_MIG_A_SID, SEG6_MIG_A_VIP
+ *     Stop expecting VIP (what is queued for it stays). Reply: SID, VIP.
  *
  * Events, on multicast group SEG6_MIG_GENL_MCGRP ("events"), sent only
  * when the namespace has listeners. Each carries SEG6_MIG_A_SID:
@@ -111,6 +135,8 @@ enum {
 	SEG6_MIG_ATTR_STATS,		/* nest: SEG6_MIG_STAT_* */
 	SEG6_MIG_ATTR_SETTLE_MS,	/* u32 */
 	SEG6_MIG_ATTR_PRESENCE,		/* u32: SEG6_MIG_PRESENCE_* */
+	SEG6_MIG_ATTR_STRICT,		/* flag */
+	SEG6_MIG_ATTR_VIP_SHARE,	/* u32 */
 	__SEG6_MIG_ATTR_MAX,
 };
 
@@ -145,11 +171,18 @@ enum {
 #define SEG6_MIG_HOLD_MS_MAX		60000
 #define SEG6_MIG_SETTLE_MS_DEFAULT	30
 #define SEG6_MIG_SETTLE_MS_MAX		10000
+#define SEG6_MIG_VIP_SHARE_DEFAULT	0		/* no share */
+
+/* Expected VIPs (SEG6_MIG_CMD_EXPECT): per route at most, deadlines. */
+#define SEG6_MIG_EXPECT_MAX		64		/* fits in one dump message */
+#define SEG6_MIG_EXPECT_MS_DEFAULT	60000
+#define SEG6_MIG_EXPECT_MS_MAX		86400000	/* a day */
 
 /* Counters (u64), per route. Each action reports its own set:
  *   End.FWP: LOCAL NEXT ABSENT ERRORS
  *   End.BFW: DELIVERED BUFFERED FLUSHED OVERFLOW EXPIRED PURGED ERRORS
  *            QLEN QLEN_MAX (gauges: packets queued now, and at most)
+ *            UNEXPECTED SHARE
  */
 enum {
 	SEG6_MIG_STAT_UNSPEC,
@@ -166,6 +199,10 @@ enum {
 	SEG6_MIG_STAT_PURGED,		/* queue freed (route, netns, device gone) */
 	SEG6_MIG_STAT_QLEN,		/* packets queued now */
 	SEG6_MIG_STAT_QLEN_MAX,		/* high-water mark of QLEN */
+	SEG6_MIG_STAT_UNEXPECTED,	/* strict, VIP absent, not expected:
+					 * dropped
+					 */
+	SEG6_MIG_STAT_SHARE,		/* VIP over its share: dropped */
 	__SEG6_MIG_STAT_MAX,
 };
 
@@ -184,6 +221,8 @@ enum {
 	SEG6_MIG_CMD_OVERFLOW,
 	SEG6_MIG_CMD_EXPIRED,
 	SEG6_MIG_CMD_PURGED,
+	SEG6_MIG_CMD_EXPECT,
+	SEG6_MIG_CMD_UNEXPECT,
 	__SEG6_MIG_CMD_MAX,
 };
 
@@ -210,6 +249,10 @@ enum {
 	SEG6_MIG_A_WAIT_US,		/* u32 */
 	SEG6_MIG_A_SETTLE_MS,		/* u32 */
 	SEG6_MIG_A_PRESENCE,		/* u32: SEG6_MIG_PRESENCE_* */
+	SEG6_MIG_A_STRICT,		/* flag */
+	SEG6_MIG_A_VIP_SHARE,		/* u32 */
+	SEG6_MIG_A_DEADLINE_MS,		/* u32 */
+	SEG6_MIG_A_EXPECTED,		/* nest: SEG6_MIG_A_VIP... */
 	__SEG6_MIG_A_MAX,
 };
 
@@ -220,6 +263,7 @@ enum {
 	SEG6_MIG_VIP_ADDR,		/* binary: struct in6_addr */
 	SEG6_MIG_VIP_PKTS,		/* u32 */
 	SEG6_MIG_VIP_AGE_US,		/* u32 */
+	SEG6_MIG_VIP_LEFT_MS,		/* u32: expected, until the deadline */
 	__SEG6_MIG_VIP_MAX,
 };
 
