@@ -78,7 +78,7 @@ while IFS= read -r line; do
 	else
 		grep -qxF "$line" "$dir/build/.config" && continue
 	fi
-	log "$line did not survive olddefconfig: $(grep -E "^(# )?$opt[= ]" "$dir/build/.config" || echo absent)"
+	log "$line did not survive olddefconfig: $(grep -E "^(# )?${opt}[= ]" "$dir/build/.config" || echo absent)"
 	bad=1
 done < "$fragment"
 ((bad == 0)) || exit 1
