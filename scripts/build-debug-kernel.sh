@@ -52,7 +52,8 @@ dpkg-deb --fsys-tarfile "$deb" | tar -xO "./$tarball" |
 	xz -dc -T0 | tar -x -C "$src" --strip-components=1
 touch "$src/.done"
 fi
-rm -rf "$dir"
+# An interrupted build resumes: make is incremental, and the configuration
+# comes out the same.
 mkdir -p "$dir/build"
 
 kmake() {
