@@ -14,6 +14,11 @@
 #                        suite in QEMU guests on every supported kernel
 #                          KVER=6.12 (or a full release): one kernel
 #                          T=name (or a shell pattern): one test
+#   make check-debug     build the debug kernel (KASAN, lockdep, kmemleak...;
+#                        scripts/build-debug-kernel.sh, cached) and run the
+#                        whole suite in a guest booting it, ending with a
+#                        kmemleak scan; any splat or leak fails
+#                          T=name (or a shell pattern): one test
 #   make install         install seg6mig and its man pages (PREFIX=/usr/local)
 #   make clean
 
@@ -61,4 +66,9 @@ check:
 	$(if $(KVER)$(T),,selftests/runner_selftest.sh)
 	selftests/vm.sh $(if $(KVER),-k $(KVER)) $(if $(T),-t '$(T)')
 
-.PHONY: all module install clean checkpatch check demo bench
+check-debug:
+	scripts/install-deps.sh
+	scripts/build-debug-kernel.sh
+	selftests/vm.sh -k debug $(if $(T),-t '$(T)')
+
+.PHONY: all module install clean checkpatch check check-debug demo bench

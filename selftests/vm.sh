@@ -5,10 +5,12 @@
 #
 #   vm.sh [-k SERIES|RELEASE]... [-t TEST]... [-j JOBS] [-T SECONDS] [-x DIR]
 #
-#   -k  kernel to test (default: every series in selftests/kernels)
+#   -k  kernel to test (default: every series in selftests/kernels);
+#       "debug": the debug kernel (scripts/build-debug-kernel.sh), whose
+#       run also ends with a kmemleak scan (kmemleak_scan.sh)
 #   -t  test to run, by name or shell pattern (default: all)
 #   -j  guests booted at once (default: 2)
-#   -T  time limit of one guest, in seconds (default: 3600)
+#   -T  time limit of one guest, in seconds (default: 3600, debug: 14400)
 #   -x  run the tests of DIR instead (the runner's own test uses it)
 #
 # For each kernel: fetch image + headers + linux-source (cached), build
@@ -30,7 +32,7 @@ selftests=$top/selftests
 kernels=()
 tests=()
 jobs=2
-limit=3600
+limit=
 testdir=$selftests
 while getopts "k:t:j:T:x:h" opt; do
 	case $opt in
@@ -39,7 +41,7 @@ while getopts "k:t:j:T:x:h" opt; do
 	j) jobs=$OPTARG ;;
 	T) limit=$OPTARG ;;
 	x) testdir=$(cd "$OPTARG" && pwd) ;;
-	*) sed -n '4,12s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	*) sed -n '4,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 if ((${#kernels[@]} == 0)); then
@@ -47,6 +49,13 @@ if ((${#kernels[@]} == 0)); then
 fi
 
 log() { echo "# vm.sh: $*"; }
+
+# Where each release's kernel lives (fetch-kernel.sh's layout): vmlinuz,
+# build, modules, src/VERSION; initramfs.gz is written there.
+declare -A kernel_dir=()
+# The releases that are debug kernels: slower (time limits x4), and a
+# kmemleak scan ends their run.
+declare -A debug=()
 
 # Tests of the project (selftests/Makefile TEST_PROGS), then the kernel's own
 # SRv6 selftests, from the newest supported series' linux-source on every
@@ -98,9 +107,11 @@ initramfs_modules() {
 }
 
 make_initramfs() {
-	local rel=$1 kdir=$cache/kernels/$1 work m
+	local rel=$1 kdir=${kernel_dir[$1]} work m
 	work=$(mktemp -d)
 	mkdir -p "$work"/{bin,modules,proc,sys,dev}
+	# Empty when every module is built in (the debug kernel).
+	: > "$work/modules/order"
 	cp /bin/busybox "$work/bin/busybox"
 	cp "$selftests/guest/init" "$work/init"
 	for m in $(initramfs_modules "$kdir/modules"); do
@@ -124,7 +135,7 @@ build_module() {
 	rm -rf "$b"
 	mkdir -p "$b"
 	cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$b/"
-	make -C "$cache/kernels/$rel/build" M="$b" W=1 C=1 modules > "$b/build.log" 2>&1 || {
+	make -C "${kernel_dir[$rel]}/build" M="$b" W=1 C=1 modules > "$b/build.log" 2>&1 || {
 		cat "$b/build.log"
 		log "module build failed for $rel"
 		return 1
@@ -133,14 +144,14 @@ build_module() {
 
 # Boot one kernel and run its plan; leaves the results in $run.
 boot_guest() {
-	local rel=$1 run=$cache/runs/$1 accel=tcg,thread=multi
+	local rel=$1 limit=$2 run=$cache/runs/$1 accel=tcg,thread=multi
 	[[ ${SEG6_MIG_ACCEL:-} == kvm ]] && accel=kvm
 	timeout -k 10 "$limit" qemu-system-x86_64 \
 		-nodefaults -no-reboot -display none -monitor none \
 		-machine q35 -accel "$accel" -cpu max -smp 2 -m 2048 \
-		-kernel "$cache/kernels/$rel/vmlinuz" \
-		-initrd "$cache/kernels/$rel/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 S6M_TOP=$top S6M_RUN=$run S6M_MODULES=$(readlink -f "$cache/kernels/$rel/modules")" \
+		-kernel "${kernel_dir[$rel]}/vmlinuz" \
+		-initrd "${kernel_dir[$rel]}/initramfs.gz" \
+		-append "console=ttyS0 panic=-1 S6M_TOP=$top S6M_RUN=$run S6M_MODULES=$(readlink -f "${kernel_dir[$rel]}/modules")" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$run",mount_tag=scratch,security_model=none \
 		-serial file:"$run/console.log" \
@@ -159,7 +170,11 @@ xfail_of() {
 
 # Run one kernel from fetch to results. Prints its KTAP as it comes.
 run_kernel() {
-	local rel=$1 run=$cache/runs/$1 name dir cmd xf
+	local rel=$1 run=$cache/runs/$1 name dir cmd xf tlimit=900 glimit=${limit:-3600}
+	if [[ -n ${debug[$rel]:-} ]]; then
+		tlimit=3600
+		glimit=${limit:-14400}
+	fi
 	rm -rf "$run"
 	mkdir -p "$run"
 	: > "$run/ktap"
@@ -168,8 +183,11 @@ run_kernel() {
 	while IFS=$'\t' read -r name dir cmd; do
 		selected "$name" || continue
 		xf=$(xfail_of "$rel" "$name")
-		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" 900 "${xf:-$'-\t-'}" "$dir" "$cmd"
-	done < <(printf 'build\t%s\t./build_log_clean.sh %s\n' "$selftests" "$cache/build/$rel/build.log"; list_tests) > "$run/plan"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" $tlimit "${xf:-$'-\t-'}" "$dir" "$cmd"
+	done < <(printf 'build\t%s\t./build_log_clean.sh %s\n' "$selftests" "$cache/build/$rel/build.log"
+		list_tests
+		[[ -z ${debug[$rel]:-} ]] ||
+			printf 'kmemleak\t%s\t./kmemleak_scan.sh\n' "$selftests") > "$run/plan"
 	cat > "$run/env" <<-EOT
 		PATH=$IP_DIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 		SEG6_MIG_KO=$cache/build/$rel/seg6_mig.ko
@@ -180,9 +198,9 @@ run_kernel() {
 	tail -n +1 -F --pid="$me" "$run/ktap" 2>/dev/null |
 		sed -u "s/^/# [$rel] /" &
 	local rc=0
-	boot_guest "$rel" || rc=$?
+	boot_guest "$rel" "$glimit" || rc=$?
 	if ((rc == 124 || rc == 137)); then
-		echo "guest did not power off within ${limit}s" > "$run/error"
+		echo "guest did not power off within ${glimit}s" > "$run/error"
 	elif [[ ! -f $run/finished ]]; then
 		echo "guest stopped before the tests finished (qemu exit $rc)" > "$run/error"
 	fi
@@ -232,8 +250,16 @@ SECONDS=0
 "$top/scripts/install-deps.sh"
 releases=()
 for k in "${kernels[@]}"; do
-	rel=$("$top/scripts/fetch-kernel.sh" "$k")
-	log "kernel $k -> $rel (linux-source $(cat "$cache/kernels/$rel/src/VERSION"))"
+	if [[ $k == debug ]]; then
+		d=$("$top/scripts/build-debug-kernel.sh")
+		rel=$(cat "$d/release")
+		debug[$rel]=1
+	else
+		rel=$("$top/scripts/fetch-kernel.sh" "$k")
+		d=$cache/kernels/$rel
+	fi
+	kernel_dir[$rel]=$d
+	log "kernel $k -> $rel (linux-source $(cat "$d/src/VERSION"))"
 	releases+=("$rel")
 done
 newest=$(grep -v -e '^#' -e '^$' "$selftests/kernels" | tail -n 1)
