@@ -46,7 +46,7 @@ def ms: tostring;
 
 section() {
 	local scen=$1 title=$2 text=$3
-	jq -e --arg s "$scen" 'select(.scenario == $s)' "$res" > /dev/null || return 0
+	jq -s -e --arg s "$scen" 'any(.[]; .scenario == $s)' "$res" > /dev/null || return 0
 	echo "### $title"
 	echo
 	echo "$text"
