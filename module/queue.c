@@ -371,23 +371,32 @@ static bool seg6_mig_neigh_ready(struct dst_entry *dst,
 	const struct in6_addr *nh = rt6_nexthop((struct rt6_info *)dst, daddr);
 	struct net_device *dev = dst_dev(dst);
 	struct neighbour *n;
+	bool ready = false;
 	u8 state;
 
+	/* BH off is an RCU reader already, but the neighbour table's
+	 * rcu_dereference() wants rcu_read_lock() (lockdep says so).
+	 */
+	rcu_read_lock();
 	n = __ipv6_neigh_lookup_noref(dev, nh);
 	if (n) {
 		state = READ_ONCE(n->nud_state);
-		if (state & NUD_VALID)
-			return skb_queue_empty_lockless(&n->arp_queue);
+		if (state & NUD_VALID) {
+			ready = skb_queue_empty_lockless(&n->arp_queue);
+			goto out;
+		}
 		if (state & NUD_INCOMPLETE)
-			return false;
+			goto out;
 	} else {
 		n = __neigh_create(&nd_tbl, nh, dev, false);
 		if (IS_ERR(n))
-			return false;
+			goto out;
 	}
 	/* NONE, FAILED: solicit; the answer's neighbour update kicks us. */
 	neigh_event_send(n, NULL);
-	return false;
+out:
+	rcu_read_unlock();
+	return ready;
 }
 
 /*
