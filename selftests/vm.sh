@@ -207,6 +207,14 @@ run_kernel() {
 	fi
 }
 
+# first_splat LOG: the first kernel report in LOG, from its first line to
+# its "---[ end" trailer (at most 80 lines).
+first_splat() {
+	awk -v pat="$(grep -v '^#' "$selftests/kernel-warnings" | paste -sd'|')" '
+		!on && $0 ~ pat && $0 !~ /seg6_mig-selftests/ { on = 1 }
+		on { print; if (++n >= 80 || /---\[ end/) exit }' "$1"
+}
+
 # Summarise one kernel: its KTAP, plus the run-level failures (no result
 # for a planned test, guest lost, warning anywhere in the console log).
 report() {
@@ -237,6 +245,9 @@ report() {
 	if [[ -n $splat ]]; then
 		echo "# $rel: kernel warning in the guest's console log ($run/console.log):"
 		sed 's/^/#   /' <<< "$splat"
+		# The first report whole (registers, call trace): all CI keeps.
+		echo "# $rel: the first report:"
+		first_splat "$run/console.log" | sed 's/^/#   /'
 		# Counted once more unless a test already failed for it.
 		grep -q '# kernel warning$' "$run/ktap" || fail=$((fail + 1))
 	fi
