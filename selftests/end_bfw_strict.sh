@@ -12,7 +12,8 @@
 #  - meanwhile the VM migrates: every one of its packets arrives, in order;
 #  - an expected VIP whose deadline passed is no longer expected (dump),
 #    and its packets count as unexpected;
-#  - the family's refusals of EXPECT/UNEXPECT, with their extack texts.
+#  - the family's refusals of EXPECT/UNEXPECT, with their extack texts;
+#  - seg6mig expect/unexpect/show: what they send, print and refuse.
 set -eu
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
@@ -27,6 +28,7 @@ sysctl -qw net.core.rmem_default=16777216 net.core.rmem_max=16777216
 
 stat() { mig_stat 2 $S2_BFW "$1"; }
 stat_is() { [[ $(stat "$1") == "$2" ]]; }
+no_expected() { [[ -z $(genl expected $S2_BFW) ]]; }
 s6m() { "$SEG6MIG" "$@"; }
 genl() { n_s2 /usr/bin/python3 "$GENL_RAW" "$@"; }
 # gw_migrate_to DEST: DEST (a /128 or a prefix) is M(s1, s2) too.
@@ -40,10 +42,13 @@ test_flood() {
 	topo_setup encap
 	add_fwp 1 count
 	add_bfw count hold 60000 buffer $BUF vip-share $SHARE strict
-	assert_eq "expect VIP" "errno=0 msg=" "$(genl expect $S2_BFW $VIP 3600000)"
+	# One through the CLI, one through the raw family.
+	assert_eq "seg6mig expect VIP" "$VIP sid $S2_BFW: expected" \
+		"$(s6m -n "$NS_S2" expect $VIP sid $S2_BFW deadline 3600000)"
 	assert_eq "expect VIP2" "errno=0 msg=" "$(genl expect $S2_BFW $VIP2 3600000)"
 	assert_eq "expected set" "$(printf '%s\n' $VIP $VIP2 | sort)" \
 		"$(genl expected $S2_BFW | sort)"
+	test_cli_show
 	gw_migrate_to $VIP2/128
 	gw_migrate_to $JUNK/64
 	vm_pause 1
@@ -80,8 +85,59 @@ test_flood() {
 	# Release does not end an expectation; unexpect does.
 	assert_eq "VIP still expected" "$(printf '%s\n' $VIP $VIP2 | sort)" \
 		"$(genl expected $S2_BFW | sort)"
-	assert_eq "unexpect VIP2" "errno=0 msg=" "$(genl unexpect $S2_BFW $VIP2)"
+	assert_eq "seg6mig unexpect VIP2" '{"vip":"'$VIP2'","sid":"'$S2_BFW'","unexpected":true}' \
+		"$(s6m -n "$NS_S2" -j unexpect $VIP2 sid $S2_BFW)"
 	assert_eq "expected after unexpect" "$VIP" "$(genl expected $S2_BFW)"
+	topo_cleanup
+}
+
+# seg6mig show of the strict route expecting VIP and VIP2 (test_flood).
+test_cli_show() {
+	local bfw='.[] | select(.sid == "'$S2_BFW'")' left
+	assert_eq "show -j: strict" true "$(s6m -n "$NS_S2" -j show | jq "$bfw | .strict")"
+	assert_eq "show -j: vip_share" $SHARE "$(s6m -n "$NS_S2" -j show | jq "$bfw | .vip_share")"
+	assert_eq "show -j: expected" "$(printf '%s\n' $VIP $VIP2 | sort)" \
+		"$(s6m -n "$NS_S2" -j show | jq -r "$bfw | .expected[].vip" | sort)"
+	left=$(s6m -n "$NS_S2" -j show | jq "$bfw | .expected[] | select(.vip == \"$VIP\") | .left_ms")
+	((left > 3500000 && left <= 3600000)) || fail "show -j: $VIP left_ms $left, want about 3600000"
+	assert_eq "show -j: End.FWP has no strict" null \
+		"$(s6m -n "$NS_S1" -j show | jq '.[] | select(.sid == "'$S1_FWP'") | .strict')"
+	[[ $(s6m -n "$NS_S2" show) == *"End.BFW $S2_BFW/128 dev s2-gw table main presence carrier buffer $BUF buffer-bytes "*" strict vip-share $SHARE"* ]] ||
+		fail "show: no strict vip-share: $(s6m -n "$NS_S2" show)"
+	[[ $(s6m -n "$NS_S2" show) == *"    expect $VIP for "*" ms"* ]] ||
+		fail "show: no expect line: $(s6m -n "$NS_S2" show)"
+	[[ $(s6m -n "$NS_S2" -s show) == *" unexpected 0 share 0"* ]] ||
+		fail "show -s: no unexpected/share counters: $(s6m -n "$NS_S2" -s show)"
+}
+
+# cli_refusal NAME STATUS TEXT ARGS...: seg6mig ARGS exits STATUS and says TEXT.
+cli_refusal() {
+	local name=$1 want_rc=$2 text=$3 rc=0 out
+	shift 3
+	out=$(s6m -n "$NS_S2" "$@" 2>&1) || rc=$?
+	assert_eq "seg6mig $name: exit status" "$want_rc" "$rc"
+	[[ $out == *"$text"* ]] || fail "seg6mig $name: \"$text\" not in: $out"
+}
+
+test_cli_refusals() {
+	topo_setup encap
+	add_fwp 2 count
+	add_bfw count strict
+	cli_refusal "expect, no such SID" 1 "No End.BFW route with this SID in the namespace" \
+		expect $VIP sid $S1_FWP
+	cli_refusal "expect at End.FWP" 1 "The route with this SID is End.FWP, which expects no VIPs" \
+		expect $VIP sid $S2_FWP
+	cli_refusal "expect, deadline 0" 1 "deadline: not within 1..86400000 ms" \
+		expect $VIP sid $S2_BFW deadline 0
+	cli_refusal "unexpect, not expected" 1 "This VIP is not expected at this SID" \
+		unexpect $VIP sid $S2_BFW
+	cli_refusal "expect, deadline missing" 2 "missing deadline MS" \
+		expect $VIP sid $S2_BFW deadline
+	cli_refusal "expect, deadline not a number" 2 'deadline: "soon" is not a number' \
+		expect $VIP sid $S2_BFW deadline soon
+	cli_refusal "unexpect, deadline" 2 'unexpected argument "deadline"' \
+		unexpect $VIP sid $S2_BFW deadline 5
+	assert_eq "nothing expected after the refusals" "" "$(genl expected $S2_BFW)"
 	topo_cleanup
 }
 
@@ -92,8 +148,7 @@ test_deadline() {
 	gw_migrate_to $VIP2/128
 	assert_eq "expect VIP2 3 s" "errno=0 msg=" "$(genl expect $S2_BFW $VIP2 3000)"
 	assert_eq "expected" "$VIP2" "$(genl expected $S2_BFW)"
-	sleep 4
-	assert_eq "expected after the deadline" "" "$(genl expected $S2_BFW)"
+	busywait 20000 no_expected || fail "still expected after the deadline: $(genl expected $S2_BFW)"
 	n_client "$UDPSEQ" send -d $VIP2 -p 6000 -n 10 -r 1000 >/dev/null
 	busywait 20000 stat_is unexpected 10 || fail "unexpected $(stat unexpected), want 10"
 	assert_eq "buffered" 0 "$(stat buffered)"
@@ -155,3 +210,5 @@ test_deadline
 echo "ok: deadline"
 test_refusals
 echo "ok: refusals"
+test_cli_refusals
+echo "ok: seg6mig expect/unexpect refusals"

@@ -28,6 +28,9 @@ static const char usage_text[] =
 "  monitor                   events: VIP arrived, overflow, expiry, purge\n"
 "  release VIP sid SID       deliver what End.BFW SID holds for VIP now\n"
 "  purge VIP sid SID         drop what End.BFW SID holds for VIP\n"
+"  expect VIP sid SID [deadline MS]\n"
+"                            a strict End.BFW SID queues for VIP (60 s)\n"
+"  unexpect VIP sid SID      it no longer does\n"
 "\n"
 "On the gateway (routes to each VIP, rtnetlink):\n"
 "  gw set VIP run FWP_SID [OPTIONS]           R(s)\n"
@@ -120,6 +123,8 @@ static const struct {
 	{ "monitor",	cmd_monitor },
 	{ "release",	cmd_release },
 	{ "purge",	cmd_purge },
+	{ "expect",	cmd_expect },
+	{ "unexpect",	cmd_unexpect },
 	{ "gw",		cmd_gw },
 	{ "help",	cmd_help },
 };

@@ -82,6 +82,8 @@ void jw_end(void);
 int cmd_show(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
+int cmd_expect(int argc, char **argv);
+int cmd_unexpect(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_gw(int argc, char **argv);
 

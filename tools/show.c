@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * seg6mig show, release, purge: requests to the generic netlink family
+ * seg6mig show, release, purge, expect, unexpect: requests to the generic netlink family
  * seg6_mig. show collects the whole dump first (an instance may span
  * several messages), then prints it as text or JSON.
  */
@@ -22,6 +22,11 @@ struct vip_info {
 	uint32_t age_us;
 };
 
+struct expect_info {
+	struct in6_addr addr;
+	uint32_t left_ms;
+};
+
 struct inst_info {
 	struct in6_addr sid;
 	uint8_t sid_len;
@@ -30,9 +35,13 @@ struct inst_info {
 	uint32_t table;
 	uint32_t presence;	/* SEG6_MIG_PRESENCE_* */
 	uint32_t buf_pkts, buf_bytes, hold_ms, settle_ms, qbytes;
+	bool strict;
+	uint32_t vip_share;
 	uint64_t stats[SEG6_MIG_STAT_MAX + 1];
 	struct vip_info *vips;
 	unsigned int nvips;
+	struct expect_info *expected;
+	unsigned int nexpected;
 };
 
 struct dump {
@@ -59,6 +68,8 @@ static const struct stat_name {
 	{ SEG6_MIG_STAT_ERRORS, "errors" },
 	{ SEG6_MIG_STAT_QLEN, "qlen" },
 	{ SEG6_MIG_STAT_QLEN_MAX, "qlen_max" },
+	{ SEG6_MIG_STAT_UNEXPECTED, "unexpected" },
+	{ SEG6_MIG_STAT_SHARE, "share" },
 };
 
 static const char *action_name(uint32_t action)
@@ -113,6 +124,27 @@ static void parse_vip(const struct nlattr *nest, struct inst_info *inst)
 			break;
 		case SEG6_MIG_VIP_AGE_US:
 			v->age_us = attr_u32(a);
+			break;
+		}
+	}
+}
+
+static void parse_expected(const struct nlattr *nest, struct inst_info *inst)
+{
+	struct expect_info *e;
+	const struct nlattr *a;
+
+	inst->expected = xrealloc(inst->expected,
+				  (inst->nexpected + 1) * sizeof(*e));
+	e = &inst->expected[inst->nexpected++];
+	memset(e, 0, sizeof(*e));
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case SEG6_MIG_VIP_ADDR:
+			attr_in6(a, &e->addr);
+			break;
+		case SEG6_MIG_VIP_LEFT_MS:
+			e->left_ms = attr_u32(a);
 			break;
 		}
 	}
@@ -179,6 +211,17 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 			break;
 		case SEG6_MIG_A_QBYTES:
 			inst->qbytes = attr_u32(a);
+			break;
+		case SEG6_MIG_A_STRICT:
+			inst->strict = true;
+			break;
+		case SEG6_MIG_A_VIP_SHARE:
+			inst->vip_share = attr_u32(a);
+			break;
+		case SEG6_MIG_A_EXPECTED:
+			mnl_attr_for_each_nested(n, a)
+				if (mnl_attr_get_type(n) == SEG6_MIG_A_VIP)
+					parse_expected(n, inst);
 			break;
 		case SEG6_MIG_A_STATS:
 			mnl_attr_for_each_nested(n, a)
@@ -279,6 +322,8 @@ static void print_json(const struct dump *d)
 			jw_u64("buffer_bytes", inst->buf_bytes);
 			jw_u64("hold_ms", inst->hold_ms);
 			jw_u64("settle_ms", inst->settle_ms);
+			jw_bool("strict", inst->strict);
+			jw_u64("vip_share", inst->vip_share);
 			jw_u64("qlen", inst->stats[SEG6_MIG_STAT_QLEN]);
 			jw_u64("qbytes", inst->qbytes);
 			jw_arr_open("vips");
@@ -287,6 +332,14 @@ static void print_json(const struct dump *d)
 				jw_str("vip", addr_str(&inst->vips[j].addr, a));
 				jw_u64("packets", inst->vips[j].pkts);
 				jw_u64("age_us", inst->vips[j].age_us);
+				jw_obj_close();
+			}
+			jw_arr_close();
+			jw_arr_open("expected");
+			for (j = 0; j < inst->nexpected; j++) {
+				jw_obj_open(NULL);
+				jw_str("vip", addr_str(&inst->expected[j].addr, a));
+				jw_u64("left_ms", inst->expected[j].left_ms);
 				jw_obj_close();
 			}
 			jw_arr_close();
@@ -319,14 +372,23 @@ static void print_text(const struct dump *d)
 		       inst->sid_len, dev_str(inst->ifindex, dev),
 		       table_str(inst->table, t, sizeof(t)),
 		       presence_str(inst->presence, p, sizeof(p)));
-		if (bfw)
-			printf(" buffer %u buffer-bytes %u hold %u settle %u\n"
-			       "    queue %llu packets %u bytes",
+		if (bfw) {
+			printf(" buffer %u buffer-bytes %u hold %u settle %u",
 			       inst->buf_pkts, inst->buf_bytes, inst->hold_ms,
-			       inst->settle_ms,
+			       inst->settle_ms);
+			if (inst->strict)
+				fputs(" strict", stdout);
+			if (inst->vip_share)
+				printf(" vip-share %u", inst->vip_share);
+			printf("\n    queue %llu packets %u bytes",
 			       (unsigned long long)inst->stats[SEG6_MIG_STAT_QLEN],
 			       inst->qbytes);
+		}
 		putchar('\n');
+		for (j = 0; j < inst->nexpected; j++)
+			printf("    expect %s for %u ms\n",
+			       addr_str(&inst->expected[j].addr, a),
+			       inst->expected[j].left_ms);
 		for (j = 0; j < inst->nvips; j++)
 			printf("    vip %s packets %u oldest %u.%03u ms\n",
 			       addr_str(&inst->vips[j].addr, a),
@@ -390,13 +452,29 @@ static int vip_reply_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* release|purge VIP sid SID */
+/* What a VIP command did, as its text and JSON say it. */
+static const char *vip_cmd_done(uint8_t cmd)
+{
+	switch (cmd) {
+	case SEG6_MIG_CMD_RELEASE:
+		return "released";
+	case SEG6_MIG_CMD_PURGE:
+		return "purged";
+	case SEG6_MIG_CMD_EXPECT:
+		return "expected";
+	}
+	return "unexpected";
+}
+
+/* release|purge|unexpect VIP sid SID, expect VIP sid SID [deadline MS] */
 static int vip_cmd(int argc, char **argv, uint8_t cmd, const char *name)
 {
 	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
 	struct in6_addr vip, sid;
 	struct nlmsghdr *nlh;
-	uint32_t pkts = 0;
+	bool counts = cmd == SEG6_MIG_CMD_RELEASE || cmd == SEG6_MIG_CMD_PURGE;
+	bool deadline = false;
+	uint32_t pkts = 0, ms = 0;
 	const char *arg;
 	struct nl nl;
 	uint16_t family;
@@ -411,6 +489,13 @@ static int vip_cmd(int argc, char **argv, uint8_t cmd, const char *name)
 	arg = next_arg(&argc, &argv, "SID");
 	if (parse_in6(arg, "SID", &sid))
 		exit(EXIT_USAGE);
+	if (cmd == SEG6_MIG_CMD_EXPECT && argc && !strcmp(argv[0], "deadline")) {
+		next_arg(&argc, &argv, "deadline");
+		arg = next_arg(&argc, &argv, "deadline MS");
+		if (parse_u32(arg, "deadline", &ms))
+			exit(EXIT_USAGE);
+		deadline = true;
+	}
 	if (argc)
 		usage_error("%s: unexpected argument \"%s\"", name, argv[0]);
 
@@ -421,6 +506,9 @@ static int vip_cmd(int argc, char **argv, uint8_t cmd, const char *name)
 		nlh = genl_req(&nl, family, cmd, 0);
 		mnl_attr_put(nlh, SEG6_MIG_A_SID, sizeof(sid), &sid);
 		mnl_attr_put(nlh, SEG6_MIG_A_VIP, sizeof(vip), &vip);
+		/* Its range is the kernel's to check (extack names it). */
+		if (deadline)
+			mnl_attr_put_u32(nlh, SEG6_MIG_A_DEADLINE_MS, ms);
 		err = nl_talk(&nl, nlh, vip_reply_cb, &pkts, name);
 	}
 	nl_close(&nl);
@@ -433,12 +521,17 @@ static int vip_cmd(int argc, char **argv, uint8_t cmd, const char *name)
 		jw_obj_open(NULL);
 		jw_str("vip", a);
 		jw_str("sid", s);
-		jw_u64(cmd == SEG6_MIG_CMD_RELEASE ? "released" : "purged", pkts);
+		if (counts)
+			jw_u64(vip_cmd_done(cmd), pkts);
+		else
+			jw_bool(vip_cmd_done(cmd), true);
 		jw_obj_close();
 		jw_end();
-	} else {
+	} else if (counts) {
 		printf("%s sid %s: %u packets %s\n", a, s, pkts,
-		       cmd == SEG6_MIG_CMD_RELEASE ? "released" : "purged");
+		       vip_cmd_done(cmd));
+	} else {
+		printf("%s sid %s: %s\n", a, s, vip_cmd_done(cmd));
 	}
 	return 0;
 }
@@ -451,4 +544,14 @@ int cmd_release(int argc, char **argv)
 int cmd_purge(int argc, char **argv)
 {
 	return vip_cmd(argc, argv, SEG6_MIG_CMD_PURGE, "purge");
+}
+
+int cmd_expect(int argc, char **argv)
+{
+	return vip_cmd(argc, argv, SEG6_MIG_CMD_EXPECT, "expect");
+}
+
+int cmd_unexpect(int argc, char **argv)
+{
+	return vip_cmd(argc, argv, SEG6_MIG_CMD_UNEXPECT, "unexpect");
 }

@@ -91,6 +91,17 @@ static void test_usage_errors(void **state)
 		     "SID: \"fc00::1::2\" is not an IPv6 address");
 	expect_usage((const char *[]){ "release", "2001:db8::1", "sid", "fc00::1", "x", NULL },
 		     "release: unexpected argument \"x\"");
+	expect_usage((const char *[]){ "release", "2001:db8::1", "sid", "fc00::1", "deadline", "5", NULL },
+		     "release: unexpected argument \"deadline\"");
+	expect_usage((const char *[]){ "expect", NULL }, "missing VIP");
+	expect_usage((const char *[]){ "expect", "2001:db8::1", "sid", "fc00::1", "deadline", NULL },
+		     "missing deadline MS");
+	expect_usage((const char *[]){ "expect", "2001:db8::1", "sid", "fc00::1", "deadline", "-1", NULL },
+		     "deadline: \"-1\" is not a number");
+	expect_usage((const char *[]){ "expect", "2001:db8::1", "sid", "fc00::1", "deadline", "5", "x", NULL },
+		     "expect: unexpected argument \"x\"");
+	expect_usage((const char *[]){ "unexpect", "2001:db8::1", "sid", "fc00::1", "deadline", "5", NULL },
+		     "unexpect: unexpected argument \"deadline\"");
 }
 
 static void test_help(void **state)
@@ -193,12 +204,15 @@ static void show_json(const void *arg)
 static void test_show_json(void **state)
 {
 	struct vip_info vip = { .pkts = 20, .age_us = 1500 };
+	struct expect_info exp = { .left_ms = 59000 };
 	struct inst_info insts[2] = {
 		{ .sid_len = 128, .action = SEG6_MIG_ACTION_END_FWP, .ifindex = 1 },
 		{ .sid_len = 64, .action = SEG6_MIG_ACTION_END_BFW, .ifindex = 1,
 		  .table = 100, .presence = SEG6_MIG_PRESENCE_ANNOUNCE,
 		  .buf_pkts = 8192, .buf_bytes = 33554432, .hold_ms = 1000,
-		  .settle_ms = 30, .qbytes = 23040, .vips = &vip, .nvips = 1 },
+		  .settle_ms = 30, .qbytes = 23040, .vips = &vip, .nvips = 1,
+		  .strict = true, .vip_share = 1024, .expected = &exp,
+		  .nexpected = 1 },
 	};
 	struct dump d = { .insts = insts, .n = 2 };
 
@@ -206,6 +220,7 @@ static void test_show_json(void **state)
 	inet_pton(AF_INET6, "fc00:a2::f", &insts[0].sid);
 	inet_pton(AF_INET6, "fc00:a2::", &insts[1].sid);
 	inet_pton(AF_INET6, "2001:db8::10", &vip.addr);
+	inet_pton(AF_INET6, "2001:db8::11", &exp.addr);
 	insts[0].stats[SEG6_MIG_STAT_NEXT] = 7;
 	insts[1].stats[SEG6_MIG_STAT_QLEN] = 20;
 	insts[1].stats[SEG6_MIG_STAT_BUFFERED] = 20;
@@ -214,17 +229,21 @@ static void test_show_json(void **state)
 	assert_string_equal(capture(show_json, &d),
 		"[{\"sid\":\"fc00:a2::f\",\"sid_len\":128,\"action\":\"End.FWP\",\"dev\":\"lo\",\"table\":\"main\",\"presence\":\"carrier\"},"
 		"{\"sid\":\"fc00:a2::\",\"sid_len\":64,\"action\":\"End.BFW\",\"dev\":\"lo\",\"table\":\"100\",\"presence\":\"announce\","
-		"\"buffer\":8192,\"buffer_bytes\":33554432,\"hold_ms\":1000,\"settle_ms\":30,\"qlen\":20,\"qbytes\":23040,"
-		"\"vips\":[{\"vip\":\"2001:db8::10\",\"packets\":20,\"age_us\":1500}]}]\n");
+		"\"buffer\":8192,\"buffer_bytes\":33554432,\"hold_ms\":1000,\"settle_ms\":30,"
+		"\"strict\":true,\"vip_share\":1024,\"qlen\":20,\"qbytes\":23040,"
+		"\"vips\":[{\"vip\":\"2001:db8::10\",\"packets\":20,\"age_us\":1500}],"
+		"\"expected\":[{\"vip\":\"2001:db8::11\",\"left_ms\":59000}]}]\n");
 	opts.stats = true;
 	assert_string_equal(capture(show_json, &d),
 		"[{\"sid\":\"fc00:a2::f\",\"sid_len\":128,\"action\":\"End.FWP\",\"dev\":\"lo\",\"table\":\"main\",\"presence\":\"carrier\","
 		"\"stats\":{\"local\":0,\"next\":7,\"absent\":0,\"errors\":0}},"
 		"{\"sid\":\"fc00:a2::\",\"sid_len\":64,\"action\":\"End.BFW\",\"dev\":\"lo\",\"table\":\"100\",\"presence\":\"announce\","
-		"\"buffer\":8192,\"buffer_bytes\":33554432,\"hold_ms\":1000,\"settle_ms\":30,\"qlen\":20,\"qbytes\":23040,"
+		"\"buffer\":8192,\"buffer_bytes\":33554432,\"hold_ms\":1000,\"settle_ms\":30,"
+		"\"strict\":true,\"vip_share\":1024,\"qlen\":20,\"qbytes\":23040,"
 		"\"vips\":[{\"vip\":\"2001:db8::10\",\"packets\":20,\"age_us\":1500}],"
+		"\"expected\":[{\"vip\":\"2001:db8::11\",\"left_ms\":59000}],"
 		"\"stats\":{\"delivered\":0,\"buffered\":20,\"flushed\":0,\"overflow\":0,\"expired\":0,"
-		"\"purged\":0,\"errors\":0,\"qlen\":20,\"qlen_max\":0}}]\n");
+		"\"purged\":0,\"errors\":0,\"qlen\":20,\"qlen_max\":0,\"unexpected\":0,\"share\":0}}]\n");
 	opts.stats = false;
 }
 
