@@ -577,6 +577,11 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 /*
  * Overflow events: at most one per SEG6_MIG_OVERFLOW_EVENT_GAP per route,
  * each with the drops since the previous one, sent from the workqueue.
+ * Queued under inst->lock, @inst not dead: End.FWP reaches an End.BFW
+ * instance under RCU only (seg6_mig_net_hold()), possibly while its
+ * teardown runs, and seg6_mig_bfw_stop() cancels the work once it has
+ * set dead under that lock; queued after that, the work (and its timer)
+ * would outlive the instance.
  */
 #define SEG6_MIG_OVERFLOW_EVENT_GAP	(HZ / 10)
 
@@ -584,6 +589,7 @@ static void seg6_mig_overflow_note(struct seg6_mig_inst *inst)
 {
 	unsigned long next;
 
+	lockdep_assert_held(&inst->lock);
 	if (!seg6_mig_events_wanted(inst->net))
 		return;
 	atomic_inc(&inst->overflow_unsent);
@@ -676,11 +682,11 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		return 0;
 	}
 	if (!v || !seg6_mig_enqueue(inst, &v->skbs, skb)) {
+		seg6_mig_overflow_note(inst);
 		spin_unlock(&inst->lock);
 		dst_release(dst);
 		seg6_mig_count(inst, SEG6_MIG_STAT_OVERFLOW, 1);
 		kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
-		seg6_mig_overflow_note(inst);
 		return 0;
 	}
 	seg6_mig_count(inst, SEG6_MIG_STAT_BUFFERED, 1);
@@ -734,12 +740,13 @@ bool seg6_mig_bfw_hold(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	queued = seg6_mig_enqueue(inst, &v->late, skb);
 	if (queued)
 		seg6_mig_settle_arm(inst);
+	else
+		seg6_mig_overflow_note(inst);
 	spin_unlock(&inst->lock);
 
 	if (!queued) {
 		seg6_mig_count(inst, SEG6_MIG_STAT_OVERFLOW, 1);
 		kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
-		seg6_mig_overflow_note(inst);
 		return true;
 	}
 	seg6_mig_count(inst, SEG6_MIG_STAT_BUFFERED, 1);
