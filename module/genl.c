@@ -161,18 +161,10 @@ static unsigned int seg6_mig_do_purge(struct seg6_mig_inst *inst,
 	return seg6_mig_bfw_purge(inst, NULL, vip);
 }
 
-/* RELEASE and PURGE: find the End.BFW route(s) with the SID, act, reply. */
-static int seg6_mig_vip_doit(struct genl_info *info,
-			     unsigned int (*fn)(struct seg6_mig_inst *inst,
-						const struct in6_addr *vip))
+/* The SID and VIP of RELEASE, PURGE, EXPECT and UNEXPECT, both required. */
+static int seg6_mig_get_sid_vip(struct genl_info *info, struct in6_addr *sid,
+				struct in6_addr *vip)
 {
-	struct net *net = genl_info_net(info);
-	struct in6_addr sid, vip;
-	unsigned int pkts = 0;
-	struct sk_buff *msg;
-	void *hdr;
-	int err;
-
 	if (!info->attrs[SEG6_MIG_A_SID]) {
 		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SEG6_MIG_A_SID);
 		NL_SET_ERR_MSG(info->extack,
@@ -182,21 +174,41 @@ static int seg6_mig_vip_doit(struct genl_info *info,
 	if (!info->attrs[SEG6_MIG_A_VIP]) {
 		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SEG6_MIG_A_VIP);
 		NL_SET_ERR_MSG(info->extack,
-			       "Missing SEG6_MIG_A_VIP: the VM address whose packets to act on");
+			       "Missing SEG6_MIG_A_VIP: the VM's address");
 		return -EINVAL;
 	}
-	sid = nla_get_in6_addr(info->attrs[SEG6_MIG_A_SID]);
-	vip = nla_get_in6_addr(info->attrs[SEG6_MIG_A_VIP]);
+	*sid = nla_get_in6_addr(info->attrs[SEG6_MIG_A_SID]);
+	*vip = nla_get_in6_addr(info->attrs[SEG6_MIG_A_VIP]);
+	return 0;
+}
 
-	err = seg6_mig_net_for_sid(net, &sid, fn, &vip, &pkts);
+/*
+ * The errors of seg6_mig_net_for_sid*() that concern the SID, for a
+ * command on packets (RELEASE, PURGE) or on expected VIPs.
+ */
+static void seg6_mig_sid_err(struct genl_info *info, int err, bool expect)
+{
+	struct nlattr *attr = info->attrs[SEG6_MIG_A_SID];
+
 	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_SID],
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "No End.BFW route with this SID in the namespace");
+	else if (err == -EOPNOTSUPP && expect)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "The route with this SID is End.FWP, which expects no VIPs");
 	else if (err == -EOPNOTSUPP)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_SID],
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "The route with this SID is End.FWP, which holds no packets");
-	if (err)
-		return err;
+}
+
+/* The reply: SID, VIP and, when @pkts is not NULL, the packets acted on. */
+static int seg6_mig_vip_reply(struct genl_info *info,
+			      const struct in6_addr *sid,
+			      const struct in6_addr *vip,
+			      const unsigned int *pkts)
+{
+	struct sk_buff *msg;
+	void *hdr;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
@@ -204,14 +216,34 @@ static int seg6_mig_vip_doit(struct genl_info *info,
 	hdr = genlmsg_put_reply(msg, info, &seg6_mig_family, 0,
 				info->genlhdr->cmd);
 	if (!hdr ||
-	    nla_put_in6_addr(msg, SEG6_MIG_A_SID, &sid) ||
-	    nla_put_in6_addr(msg, SEG6_MIG_A_VIP, &vip) ||
-	    nla_put_u32(msg, SEG6_MIG_A_PKTS, pkts)) {
+	    nla_put_in6_addr(msg, SEG6_MIG_A_SID, sid) ||
+	    nla_put_in6_addr(msg, SEG6_MIG_A_VIP, vip) ||
+	    (pkts && nla_put_u32(msg, SEG6_MIG_A_PKTS, *pkts))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+/* RELEASE and PURGE: find the End.BFW route(s) with the SID, act, reply. */
+static int seg6_mig_vip_doit(struct genl_info *info,
+			     unsigned int (*fn)(struct seg6_mig_inst *inst,
+						const struct in6_addr *vip))
+{
+	struct net *net = genl_info_net(info);
+	struct in6_addr sid, vip;
+	unsigned int pkts = 0;
+	int err;
+
+	err = seg6_mig_get_sid_vip(info, &sid, &vip);
+	if (err)
+		return err;
+	err = seg6_mig_net_for_sid(net, &sid, fn, &vip, &pkts);
+	seg6_mig_sid_err(info, err, false);
+	if (err)
+		return err;
+	return seg6_mig_vip_reply(info, &sid, &vip, &pkts);
 }
 
 static int seg6_mig_release_doit(struct sk_buff *skb, struct genl_info *info)
@@ -233,22 +265,11 @@ static int seg6_mig_expect_common(struct genl_info *info,
 	struct net *net = genl_info_net(info);
 	u32 ms = SEG6_MIG_EXPECT_MS_DEFAULT;
 	struct in6_addr sid, vip;
-	struct sk_buff *msg;
-	void *hdr;
 	int err;
 
-	if (!info->attrs[SEG6_MIG_A_SID]) {
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SEG6_MIG_A_SID);
-		NL_SET_ERR_MSG(info->extack,
-			       "Missing SEG6_MIG_A_SID: the End.BFW route's SID");
-		return -EINVAL;
-	}
-	if (!info->attrs[SEG6_MIG_A_VIP]) {
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SEG6_MIG_A_VIP);
-		NL_SET_ERR_MSG(info->extack,
-			       "Missing SEG6_MIG_A_VIP: the VM address to expect");
-		return -EINVAL;
-	}
+	err = seg6_mig_get_sid_vip(info, &sid, &vip);
+	if (err)
+		return err;
 	if (dl) {
 		if (info->genlhdr->cmd != SEG6_MIG_CMD_EXPECT) {
 			NL_SET_ERR_MSG_ATTR(info->extack, dl,
@@ -262,8 +283,6 @@ static int seg6_mig_expect_common(struct genl_info *info,
 			return -ERANGE;
 		}
 	}
-	sid = nla_get_in6_addr(info->attrs[SEG6_MIG_A_SID]);
-	vip = nla_get_in6_addr(info->attrs[SEG6_MIG_A_VIP]);
 	if (ipv6_addr_any(&vip) || ipv6_addr_is_multicast(&vip)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_VIP],
 				    "The VIP must be a unicast address");
@@ -271,13 +290,8 @@ static int seg6_mig_expect_common(struct genl_info *info,
 	}
 
 	err = seg6_mig_net_for_sid_err(net, &sid, fn, &vip, ms);
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_SID],
-				    "No End.BFW route with this SID in the namespace");
-	else if (err == -EOPNOTSUPP)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_SID],
-				    "The route with this SID is End.FWP, which expects no VIPs");
-	else if (err == -ENOSPC)
+	seg6_mig_sid_err(info, err, true);
+	if (err == -ENOSPC)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SEG6_MIG_A_VIP],
 				    "The route expects 64 VIPs already (SEG6_MIG_EXPECT_MAX)");
 	else if (err == -ESRCH)
@@ -287,20 +301,7 @@ static int seg6_mig_expect_common(struct genl_info *info,
 		NL_SET_ERR_MSG(info->extack, "Out of memory for an expected VIP");
 	if (err)
 		return err;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &seg6_mig_family, 0,
-				info->genlhdr->cmd);
-	if (!hdr ||
-	    nla_put_in6_addr(msg, SEG6_MIG_A_SID, &sid) ||
-	    nla_put_in6_addr(msg, SEG6_MIG_A_VIP, &vip)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	return seg6_mig_vip_reply(info, &sid, &vip, NULL);
 }
 
 static int seg6_mig_expect_doit(struct sk_buff *skb, struct genl_info *info)

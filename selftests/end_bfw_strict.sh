@@ -173,7 +173,7 @@ test_refusals() {
 	add_fwp 2 count
 	add_bfw count
 	genl_case expect-no-sid "$(errno_of EINVAL)" "Missing SEG6_MIG_A_SID: the End.BFW route's SID"
-	genl_case expect-no-vip "$(errno_of EINVAL)" "Missing SEG6_MIG_A_VIP: the VM address to expect"
+	genl_case expect-no-vip "$(errno_of EINVAL)" "Missing SEG6_MIG_A_VIP: the VM's address"
 	genl_case expect-deadline-0 "$(errno_of ERANGE)" "deadline: not within 1..86400000 ms"
 	genl_case expect-deadline-max "$(errno_of ERANGE)" "deadline: not within 1..86400000 ms"
 	out=$(genl case expect-deadline-u8)
