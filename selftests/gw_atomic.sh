@@ -63,7 +63,7 @@ test_mode() {
 	ip netns exec "$NS_CLIENT" "$UDPSEQ" send -d "$VIP" -p $PORT -n $UDP_N \
 		-r 2000 > /dev/null &
 	udp=$!
-	n_client ping -6 -f -c $PING_N -W 10 "$VIP" > "$TRAFFIC_DIR/ping" 2>&1 &
+	n_client ping -6 -f -c $PING_N -W "$(slow_ms 10)" "$VIP" > "$TRAFFIC_DIR/ping" 2>&1 &
 	pings=$!
 
 	# Flip until FLIPS are done and the ping flood is over; the UDP

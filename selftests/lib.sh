@@ -39,9 +39,17 @@ require_module() {
 		skip "SEG6_MIG_KO does not name the built module"
 }
 
-# busywait TIMEOUT_MS CMD...: run CMD until it succeeds or TIMEOUT_MS pass.
+# How much slower than a stock kernel under TCG this guest is (vm.sh sets
+# SEG6_MIG_SLOW for the debug kernel: KASAN, lockdep and kmemleak). Time
+# limits scale with it: busywait's, the receivers', and the hold times of
+# End.BFW routes whose expiry is not what a test looks at (slow_ms).
+SLOW=${SEG6_MIG_SLOW:-1}
+slow_ms() { echo $(($1 * SLOW)); }
+
+# busywait TIMEOUT_MS CMD...: run CMD until it succeeds or TIMEOUT_MS pass
+# (times SLOW).
 busywait() {
-	local timeout_ms=$1 start
+	local timeout_ms=$(($1 * SLOW)) start
 	shift
 	start=$(date +%s%3N)
 	until "$@"; do

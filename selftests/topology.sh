@@ -216,10 +216,17 @@ TRAFFIC_DIR=
 
 # recv_start PORT [ARGS...]: the VM listens on PORT; returns once bound.
 recv_start() {
-	local port=$1
+	local port=$1 args=()
 	shift
+	# Its timeouts (-w, -t) stretch on slow kernels as busywait's do.
+	while (($#)); do
+		case $1 in
+		-w | -t) args+=("$1" "$(slow_ms "$2")"); shift 2 ;;
+		*) args+=("$1"); shift ;;
+		esac
+	done
 	# Not through n_vm: $! must be the receiver itself.
-	ip netns exec "$NS_VM" "$UDPSEQ" recv -p "$port" -j -e "$VIP" "$@" \
+	ip netns exec "$NS_VM" "$UDPSEQ" recv -p "$port" -j -e "$VIP" "${args[@]}" \
 		> "$TRAFFIC_DIR/recv.$port" 2>&1 &
 	echo $! > "$TRAFFIC_DIR/recv.$port.pid"
 	busywait 20000 udp_bound "$port" || fail "receiver on port $port did not start"

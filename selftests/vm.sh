@@ -170,10 +170,11 @@ xfail_of() {
 
 # Run one kernel from fetch to results. Prints its KTAP as it comes.
 run_kernel() {
-	local rel=$1 run=$cache/runs/$1 name dir cmd xf tlimit=900 glimit=${limit:-3600}
+	local rel=$1 run=$cache/runs/$1 name dir cmd xf tlimit=900 glimit=${limit:-3600} slow=1
 	if [[ -n ${debug[$rel]:-} ]]; then
 		tlimit=3600
 		glimit=${limit:-14400}
+		slow=5		# the tests' own time limits (lib.sh SLOW)
 	fi
 	rm -rf "$run"
 	mkdir -p "$run"
@@ -193,6 +194,7 @@ run_kernel() {
 		PATH=$IP_DIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 		SEG6_MIG_KO=$cache/build/$rel/seg6_mig.ko
 		SEG6_MIG_TOP=$top
+		SEG6_MIG_SLOW=$slow
 	EOT
 	# Progress as it comes; tail ends with this subshell.
 	local me=$BASHPID

@@ -37,8 +37,8 @@ halt_wait() {
 	while ((SECONDS - t < 30)); do :; done
 }
 trap 'echo o > /proc/sysrq-trigger; halt_wait' EXIT
-source "$run/env"	# PATH, SEG6_MIG_KO, SEG6_MIG_TOP: written by the host
-export PATH SEG6_MIG_KO SEG6_MIG_TOP
+source "$run/env"	# PATH, SEG6_MIG_KO, SEG6_MIG_TOP, SEG6_MIG_SLOW: written by the host
+export PATH SEG6_MIG_KO SEG6_MIG_TOP SEG6_MIG_SLOW
 warnings=$SEG6_MIG_TOP/selftests/kernel-warnings
 
 say() { echo "$*" >> "$run/ktap"; }
