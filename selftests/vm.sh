@@ -231,6 +231,9 @@ report() {
 	got=$((pass + skip + xfail + fail))
 	if [[ -f $run/error ]]; then
 		echo "# $rel: $(cat "$run/error"); see $run/console.log"
+		# run-tests.sh marks each test's start in the kernel log.
+		echo "# $rel: the last test started: $(sed -n 's/.*seg6_mig-selftests: start //p' \
+			"$run/console.log" 2>/dev/null | tail -n 1)"
 		fail=$((fail + 1))
 	fi
 	if ((planned == 0)); then
