@@ -16,14 +16,11 @@
 
 #include "seg6mig.h"
 
+/* A VIP queued (pkts, age_us) or expected (left_ms): SEG6_MIG_VIP_*. */
 struct vip_info {
 	struct in6_addr addr;
 	uint32_t pkts;
 	uint32_t age_us;
-};
-
-struct expect_info {
-	struct in6_addr addr;
 	uint32_t left_ms;
 };
 
@@ -40,7 +37,7 @@ struct inst_info {
 	uint64_t stats[SEG6_MIG_STAT_MAX + 1];
 	struct vip_info *vips;
 	unsigned int nvips;
-	struct expect_info *expected;
+	struct vip_info *expected;
 	unsigned int nexpected;
 };
 
@@ -106,13 +103,15 @@ static uint32_t attr_u32(const struct nlattr *a)
 	return mnl_attr_validate(a, MNL_TYPE_U32) ? 0 : mnl_attr_get_u32(a);
 }
 
-static void parse_vip(const struct nlattr *nest, struct inst_info *inst)
+/* Append the VIP of @nest (SEG6_MIG_VIP_*) to @list, of *@n. */
+static void parse_vip(const struct nlattr *nest, struct vip_info **list,
+		      unsigned int *n)
 {
 	struct vip_info *v;
 	const struct nlattr *a;
 
-	inst->vips = xrealloc(inst->vips, (inst->nvips + 1) * sizeof(*v));
-	v = &inst->vips[inst->nvips++];
+	*list = xrealloc(*list, (*n + 1) * sizeof(*v));
+	v = &(*list)[(*n)++];
 	memset(v, 0, sizeof(*v));
 	mnl_attr_for_each_nested(a, nest) {
 		switch (mnl_attr_get_type(a)) {
@@ -125,26 +124,8 @@ static void parse_vip(const struct nlattr *nest, struct inst_info *inst)
 		case SEG6_MIG_VIP_AGE_US:
 			v->age_us = attr_u32(a);
 			break;
-		}
-	}
-}
-
-static void parse_expected(const struct nlattr *nest, struct inst_info *inst)
-{
-	struct expect_info *e;
-	const struct nlattr *a;
-
-	inst->expected = xrealloc(inst->expected,
-				  (inst->nexpected + 1) * sizeof(*e));
-	e = &inst->expected[inst->nexpected++];
-	memset(e, 0, sizeof(*e));
-	mnl_attr_for_each_nested(a, nest) {
-		switch (mnl_attr_get_type(a)) {
-		case SEG6_MIG_VIP_ADDR:
-			attr_in6(a, &e->addr);
-			break;
 		case SEG6_MIG_VIP_LEFT_MS:
-			e->left_ms = attr_u32(a);
+			v->left_ms = attr_u32(a);
 			break;
 		}
 	}
@@ -221,7 +202,8 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 		case SEG6_MIG_A_EXPECTED:
 			mnl_attr_for_each_nested(n, a)
 				if (mnl_attr_get_type(n) == SEG6_MIG_A_VIP)
-					parse_expected(n, inst);
+					parse_vip(n, &inst->expected,
+						  &inst->nexpected);
 			break;
 		case SEG6_MIG_A_STATS:
 			mnl_attr_for_each_nested(n, a)
@@ -233,7 +215,8 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 		case SEG6_MIG_A_VIPS:
 			mnl_attr_for_each_nested(n, a)
 				if (mnl_attr_get_type(n) == SEG6_MIG_A_VIP)
-					parse_vip(n, inst);
+					parse_vip(n, &inst->vips,
+						  &inst->nvips);
 			break;
 		}
 	}

@@ -204,7 +204,7 @@ static void show_json(const void *arg)
 static void test_show_json(void **state)
 {
 	struct vip_info vip = { .pkts = 20, .age_us = 1500 };
-	struct expect_info exp = { .left_ms = 59000 };
+	struct vip_info exp = { .left_ms = 59000 };
 	struct inst_info insts[2] = {
 		{ .sid_len = 128, .action = SEG6_MIG_ACTION_END_FWP, .ifindex = 1 },
 		{ .sid_len = 64, .action = SEG6_MIG_ACTION_END_BFW, .ifindex = 1,
