@@ -28,13 +28,6 @@ KEYID=7
 SECRET=seg6-mig-fuzz
 
 snmp() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/snmp6; }
-softnet_drops() {
-	local sum=0 d
-	for d in $(awk '{ print $2 }' /proc/net/softnet_stat); do
-		sum=$((sum + 16#$d))
-	done
-	echo $sum
-}
 # The model's figure NAME from the phase's JSON line.
 want() { jq -r ".$1" <<<"$model"; }
 # total FIELD...: the sum of a SID's counters.

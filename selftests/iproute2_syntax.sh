@@ -509,4 +509,16 @@ assert_eq "the route it took" \
 	"fc00:4::5  encap seg6local action End.FWP presence announce dev $DEV metric 1024 pref medium" \
 	"${shown[fc00:4::5]}"
 echo "# kernel refusals: 7 cases, with their extack messages"
+
+# 10,000 random End.FWP/End.BFW routes, created then replaced on one SID:
+# each answer is the one module/lwt.c must give (accepted, or the errno of
+# the first bad attribute), every refusal has an extack message, and the
+# route left can be deleted.
+out=$(ip netns exec "$NS" /usr/bin/python3 "$RAW" fuzz 10000 "${FUZZ_SEED:-8}" fc00:5::1 "$DEV")
+echo "# config fuzz: $out"
+[[ $out == "sent=10000 "*" wrong=0" ]] || fail "config fuzz: $out"
+checks=$((checks + 1))
+if ip -n "$NS" -6 route show fc00:5::1/128 | grep -q seg6local; then
+	ip -n "$NS" -6 route del fc00:5::1/128 || fail "config fuzz: the route left cannot be deleted"
+fi
 echo "ok: $checks checks"

@@ -58,6 +58,17 @@ busywait() {
 	done
 }
 
+# Packets the CPUs' backlogs dropped (softnet_stat, all namespaces): a
+# harness that sends faster than a contended guest forwards loses them
+# before any SID.
+softnet_drops() {
+	local sum=0 d
+	for d in $(awk '{ print $2 }' /proc/net/softnet_stat); do
+		sum=$((sum + 16#$d))
+	done
+	echo $sum
+}
+
 # Kernel log lines written since the last kmsg_mark.
 kmsg_mark() {
 	kmsg_tag="seg6_mig-selftests: mark $$-$RANDOM"

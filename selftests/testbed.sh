@@ -166,6 +166,14 @@ tb_dump() {
 	# Where else a packet can go: the client's sends, the gateway's drops.
 	echo "--- client: $(n_client awk '$2 != 0 && $1 ~ /^(Ip6Out|Icmp6Out|Icmp6In|Ip6InNo)/ { printf "%s %s ", $1, $2 }' /proc/net/snmp6)"
 	echo "--- gw: $(n_gw awk '$2 != 0 && $1 ~ /(Discards|NoRoutes|Errors|TooBig|Icmp6Out)/ { printf "%s %s ", $1, $2 }' /proc/net/snmp6)"
+	# Below IPv6: the CPUs' backlogs, the veths' own drops.
+	echo "--- softnet dropped (all CPUs, since boot): $(softnet_drops)"
+	local ns
+	for ns in "$NS_GW" "$NS_S1" "$NS_S2" "$NS_VM"; do
+		echo "--- link drops in ${ns%%-[0-9]*}: $(ip -n "$ns" -s -j link show |
+			jq -r '.[] | select(.stats64.rx.dropped + .stats64.tx.dropped > 0) |
+				"\(.ifname) rx \(.stats64.rx.dropped) tx \(.stats64.tx.dropped)"' | tr '\n' ' ')"
+	done
 	[[ -f $TRAFFIC_DIR/ping.out ]] && echo "--- ping: $(cat "$TRAFFIC_DIR/ping.out")"
 	[[ -s $TRAFFIC_DIR/ping.err ]] && echo "--- ping stderr: $(cat "$TRAFFIC_DIR/ping.err")"
 	[[ -s $TRAFFIC_DIR/send.out ]] && echo "--- udp sender: $(cat "$TRAFFIC_DIR/send.out")"

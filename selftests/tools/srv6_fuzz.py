@@ -138,7 +138,7 @@ class Gen:
         return struct.pack("!BBBBBBH", nh, hdrlen & 0xFF, typ, sl & 0xFF,
                            last & 0xFF, flags, tag) + body
 
-    def tlvs(self, segs, flags, last, sl_keyed):
+    def tlvs(self, segs, flags, last):
         """(TLV bytes, flags): a multiple of 8 bytes unless broken on purpose."""
         r = self.r
         k = r.randrange(10)
@@ -184,7 +184,7 @@ class Gen:
             segs = []
         last = n - 1 if r.random() < 0.85 else r.choice((n, n - 2, 255, r.randrange(256)))
         flags = r.randrange(256) & ~FLAG_HMAC if r.random() < 0.2 else 0
-        tail, flags = self.tlvs(segs, flags, last & 0xFF, sl)
+        tail, flags = self.tlvs(segs, flags, last & 0xFF)
         typ = SRH_TYPE if r.random() < 0.95 else r.choice((0, 2, 3, 5, 255))
         hdrlen = None if r.random() < 0.9 else r.choice((0, 1, 255, r.randrange(256)))
         if encap:
