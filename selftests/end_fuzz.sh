@@ -27,7 +27,6 @@ SEED=${FUZZ_SEED:-1}
 KEYID=7
 SECRET=seg6-mig-fuzz
 
-snmp() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/snmp6; }
 # The model's figure NAME from the phase's JSON line.
 want() { jq -r ".$1" <<<"$model"; }
 # total FIELD...: the sum of a SID's counters.
@@ -65,9 +64,9 @@ for require in 0 1 -1; do
 	((phase == 1)) || n=$((COUNT / 4))
 	n_s1 sysctl -qw net.ipv6.conf.s1-gw.seg6_require_hmac=$require
 	n_s2 sysctl -qw net.ipv6.conf.s2-gw.seg6_require_hmac=$require
-	gw_hdr0=$(($(snmp "$NS_GW" Ip6InHdrErrors) + $(snmp "$NS_GW" Ip6InTruncatedPkts)))
-	gw_nr0=$(snmp "$NS_GW" Ip6InNoRoutes)
-	s1_nr0=$(snmp "$NS_S1" Ip6InNoRoutes)
+	gw_hdr0=$(($(snmp6 "$NS_GW" Ip6InHdrErrors) + $(snmp6 "$NS_GW" Ip6InTruncatedPkts)))
+	gw_nr0=$(snmp6 "$NS_GW" Ip6InNoRoutes)
+	s1_nr0=$(snmp6 "$NS_S1" Ip6InNoRoutes)
 
 	echo "$((SEED + phase)) $n $require" >&"${FUZZER[1]}"
 	read -r -t "$(slow_ms 600)" model <&"${FUZZER[0]}" || fail "srv6_fuzz.py did not answer"
@@ -89,13 +88,13 @@ for require in 0 1 -1; do
 		assert_eq "phase $phase: End.BFW $k" "${sum[bfw_$k]}" "$(mig_stat 2 $S2_BFW $k)"
 	done
 	assert_eq "phase $phase: End.BFW queue" "${sum[bfw_buffered]}" "$(mig_stat 2 $S2_BFW qlen)"
-	gw_hdr=$(($(snmp "$NS_GW" Ip6InHdrErrors) + $(snmp "$NS_GW" Ip6InTruncatedPkts) - gw_hdr0))
+	gw_hdr=$(($(snmp6 "$NS_GW" Ip6InHdrErrors) + $(snmp6 "$NS_GW" Ip6InTruncatedPkts) - gw_hdr0))
 	(($(want gw_dropped) <= gw_hdr)) ||
 		fail "phase $phase: the gateway dropped $(want gw_dropped) before any SID, counted $gw_hdr"
 	assert_eq "phase $phase: next segments unreachable on s1" "$(want s1_noroute)" \
-		$(($(snmp "$NS_S1" Ip6InNoRoutes) - s1_nr0))
+		$(($(snmp6 "$NS_S1" Ip6InNoRoutes) - s1_nr0))
 	assert_eq "phase $phase: next segments unreachable at the gateway" "$(want gw_noroute)" \
-		$(($(snmp "$NS_GW" Ip6InNoRoutes) - gw_nr0))
+		$(($(snmp6 "$NS_GW" Ip6InNoRoutes) - gw_nr0))
 	echo "ok: phase $phase (seg6_require_hmac $require): $(jq -c 'del(.vm_now, .vm_release)' <<<"$model")"
 done
 

@@ -28,7 +28,7 @@ sysctl -qw net.core.rmem_default=16777216 net.core.rmem_max=16777216
 
 # Where a lost packet went: the gateway's "no route" counters (a replace
 # that left a gap), and the CPUs' backlog drops (softnet_stat, global).
-gw_snmp() { n_gw awk -v k="$1" '$1 == k { print $2 }' /proc/net/snmp6; }
+gw_snmp() { snmp6 "$NS_GW" "$1"; }
 drops() {
 	echo "Ip6InNoRoutes $(gw_snmp Ip6InNoRoutes) Ip6OutNoRoutes $(gw_snmp Ip6OutNoRoutes) Ip6InDiscards $(gw_snmp Ip6InDiscards) softnet_dropped $(softnet_drops)"
 }

@@ -58,6 +58,9 @@ busywait() {
 	done
 }
 
+# snmp6 NS NAME: one IPv6 SNMP counter of a namespace.
+snmp6() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/snmp6; }
+
 # Packets the CPUs' backlogs dropped (softnet_stat, all namespaces): a
 # harness that sends faster than a contended guest forwards loses them
 # before any SID.

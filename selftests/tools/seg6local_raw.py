@@ -181,23 +181,9 @@ def main():
         fuzz(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
         return
     case, sid, dev = sys.argv[1:4]
-    s = nl_socket(NETLINK_ROUTE)
-    # struct rtmsg: AF_INET6, /128, main table, boot, universe, unicast.
-    rtm = struct.pack("BBBBBBBBI", socket.AF_INET6, 128, 0, 0, 254, 3, 0, 1, 0)
-    body = rtm + attr(RTA_DST, socket.inet_pton(socket.AF_INET6, sid)) + \
-        u32(RTA_OIF, socket.if_nametoindex(dev)) + \
-        attr(RTA_ENCAP_TYPE, struct.pack("H", LWTUNNEL_ENCAP_SEG6_LOCAL)) + \
-        attr(RTA_ENCAP | NLA_F_NESTED, CASES[case])
-    flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
-    s.send(struct.pack("IHHII", 16 + len(body), RTM_NEWROUTE, flags, 1, 0) + body)
-    while True:
-        buf = s.recv(65536)
-        ln, kind, mflags, seq, _ = struct.unpack("IHHII", buf[:16])
-        if seq == 1 and kind == NLMSG_ERROR:
-            msg = buf[16:ln]
-            err = -struct.unpack("i", msg[:4])[0]
-            print("errno=%d msg=%s" % (err, extack(msg, mflags)))
-            return
+    err, msg = request(nl_socket(NETLINK_ROUTE), 1, sid, dev, CASES[case],
+                       NLM_F_CREATE | NLM_F_EXCL)
+    print("errno=%d msg=%s" % (err, msg))
 
 
 main()
