@@ -531,6 +531,7 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 	struct sk_buff_head batch, *list;
 	struct sk_buff *skb;
 	bool sent = false;
+	bool ready;
 
 	__skb_queue_head_init(&batch);
 	spin_lock(&inst->lock);
@@ -549,17 +550,34 @@ static void seg6_mig_flush(struct seg6_mig_inst *inst, struct seg6_mig_vip *v,
 				seg6_mig_arrived(inst, v);
 			continue;
 		}
-		if (!seg6_mig_neigh_ready(dst, &v->addr)) {
+		/* Not under inst->lock: the neighbour layer takes its table's
+		 * lock, under which it calls the netevent notifier, which
+		 * takes seg6_mig_net_lock, under which inst->lock is taken
+		 * (seg6_mig_bfw_purge()). A neighbour update after this look
+		 * kicks the release work again.
+		 */
+		spin_unlock(&inst->lock);
+		ready = seg6_mig_neigh_ready(dst, &v->addr);
+		spin_lock(&inst->lock);
+		if (!ready) {
 			v->neigh_wait = stamp;
 			break;
 		}
+		list = seg6_mig_ready(inst, v, ktime_get_ns());
+		if (!list)
+			continue;
 		seg6_mig_take(inst, v, list, SEG6_MIG_FLUSH_BATCH, &batch);
 		spin_unlock(&inst->lock);
 
 		seg6_mig_count(inst, SEG6_MIG_STAT_FLUSHED,
 			       skb_queue_len(&batch));
+		/* ip6_forward() and dst_input() read RCU-protected state;
+		 * BH off does not satisfy rcu_dereference()'s checks.
+		 */
+		rcu_read_lock();
 		while ((skb = __skb_dequeue(&batch)))
 			seg6_mig_deliver(skb, dst_clone(dst));
+		rcu_read_unlock();
 		sent = true;
 		local_bh_enable();
 		seg6_mig_backlog_wait();
@@ -771,10 +789,13 @@ static void seg6_mig_release_work(struct work_struct *work)
 	struct hlist_node *tmp;
 	struct seg6_mig_vip *v;
 	struct fib6_table *t;
+	struct net_device *in;
 	struct dst_entry *dst;
+	struct in6_addr saddr;
 	struct sk_buff *head;
 	bool dead;
 	int bkt, stamp;
+	u32 mark;
 
 	/* Once dead, the namespace may be going: do not look into it. */
 	spin_lock_bh(&inst->lock);
@@ -810,16 +831,32 @@ restart:
 			seg6_mig_vip_put(inst, v);	/* forget it if settled */
 			continue;
 		}
-		/* Skip a VIP this run already left waiting for NDP. */
+		/* Skip a VIP this run already left (NDP, absent). */
 		if (v->neigh_wait == stamp)
 			continue;
+		/* Looked up without inst->lock (see seg6_mig_present_from());
+		 * v->flushing keeps v and its queues ours meanwhile. The
+		 * ingress device of a queued packet is alive: its going
+		 * purges the packet first, under this lock, and it is freed
+		 * after an RCU grace period (read lock taken before unlock).
+		 */
 		head = skb_peek(list);
-		dst = seg6_mig_present(inst, head, &v->addr,
-				       &ipv6_hdr(head)->saddr, v->forced);
-		if (!dst)
-			continue;
+		in = head->dev;
+		mark = head->mark;
+		saddr = ipv6_hdr(head)->saddr;
 		v->flushing = true;
+		rcu_read_lock();
 		spin_unlock(&inst->lock);
+		dst = seg6_mig_present_from(inst, in, mark, &v->addr, &saddr,
+					    v->forced);
+		rcu_read_unlock();
+		if (!dst) {
+			spin_lock(&inst->lock);
+			v->flushing = false;
+			v->neigh_wait = stamp;
+			seg6_mig_vip_put(inst, v);
+			goto restart;
+		}
 		seg6_mig_flush(inst, v, dst, stamp);
 		spin_lock(&inst->lock);
 		goto restart;

@@ -46,7 +46,7 @@ struct seg6_mig_vip {
 	u64 last_ns;			/* End.BFW's last packet for it */
 	bool flushing;			/* a CPU is delivering them */
 	bool forced;			/* released by SEG6_MIG_CMD_RELEASE */
-	int neigh_wait;			/* release run that left them for NDP */
+	int neigh_wait;			/* release run that left them (NDP, absent) */
 	u32 released;			/* delivered since the queue began */
 	u64 wait_max_ns;		/* longest wait among those */
 };
@@ -171,6 +171,11 @@ int seg6_mig_advance(struct sk_buff *skb, const struct seg6_mig_pkt *pkt);
 void seg6_mig_stats_sum(struct seg6_mig_inst *inst, u64 *cnt, u64 *packets,
 			u64 *bytes);
 int seg6_mig_input(struct sk_buff *skb, struct seg6_mig_lwt *slwt);
+struct dst_entry *seg6_mig_present_from(struct seg6_mig_inst *inst,
+					const struct net_device *in, u32 mark,
+					const struct in6_addr *vip,
+					const struct in6_addr *saddr,
+					bool forced);
 struct dst_entry *seg6_mig_present(struct seg6_mig_inst *inst,
 				   const struct sk_buff *skb,
 				   const struct in6_addr *vip,
