@@ -19,6 +19,10 @@
 #                        whole suite in a guest booting it, ending with a
 #                        kmemleak scan; any splat or leak fails
 #                          T=name (or a shell pattern): one test
+#   make stress          selftests/stress.sh for 10 minutes of guest time
+#                        (1 in make check) on every supported kernel
+#                          KVER=6.12, or KVER=debug: the debug kernel,
+#                          with failslab; STRESS_SECONDS=N: another length
 #   make install         install seg6mig and its man pages (PREFIX=/usr/local)
 #   make clean
 
@@ -71,4 +75,11 @@ check-debug:
 	scripts/build-debug-kernel.sh
 	selftests/vm.sh -k debug $(if $(T),-t '$(T)')
 
-.PHONY: all module install clean checkpatch check check-debug demo bench
+# A round of stress.sh takes about twice its traffic's time under TCG.
+stress:
+	scripts/install-deps.sh
+	STRESS_SECONDS=$(or $(STRESS_SECONDS),600) \
+	SEG6_MIG_TEST_LIMIT=$$(( $(or $(STRESS_SECONDS),600) * 10 + 900 )) \
+		selftests/vm.sh $(if $(KVER),-k $(KVER)) -t stress -T 14400
+
+.PHONY: all module install clean checkpatch check check-debug stress demo bench

@@ -36,7 +36,7 @@ setup_migrating() {
 	if [[ " $* " == *" hold "* ]]; then
 		add_bfw count "$@"
 	else
-		add_bfw count hold "$(slow_ms 10000)" "$@"
+		add_bfw count hold "$(hold_ms 10000)" "$@"
 	fi
 	vm_pause 1
 	vm_attach 2
@@ -154,9 +154,9 @@ test_purge() {
 	frees_init
 	# The ingress device goes: its packets are purged, the route (on
 	# another device) stays. Held a minute: nothing expires meanwhile.
-	setup_migrating "$mode" hold "$(slow_ms 60000)"
+	setup_migrating "$mode" hold "$(hold_ms 60000)"
 	n_s2 ip -6 route replace $S2_BFW/128 encap seg6local action End.BFW \
-		count hold "$(slow_ms 60000)" dev s2-gw
+		count hold "$(hold_ms 60000)" dev s2-gw
 	send_udp $PORT 20 2000
 	busywait 20000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
 	frees_start
@@ -169,14 +169,14 @@ test_purge() {
 	# The route goes, then the namespace, each with a full queue: no
 	# counter survives them, the skbs freed by the module show the queue
 	# went back.
-	setup_migrating "$mode" hold "$(slow_ms 60000)"
+	setup_migrating "$mode" hold "$(hold_ms 60000)"
 	recv_start $PORT -w 30000 -t 30000
 	send_udp $PORT 20 2000
 	busywait 20000 stat_is qlen 20 || fail "$mode: qlen $(stat qlen), want 20"
 	frees_start
 	n_s2 ip -6 route del $S2_BFW/128
 	frees_purged "$mode: route deleted" 20
-	add_bfw count hold "$(slow_ms 60000)"
+	add_bfw count hold "$(hold_ms 60000)"
 	vm_attach 2
 	ping_vm || fail "$mode: the VM is not reachable on s2"
 	recv_stop $PORT

@@ -41,7 +41,7 @@ test_flood() {
 	local i out
 	topo_setup encap
 	add_fwp 1 count
-	add_bfw count hold "$(slow_ms 60000)" buffer $BUF vip-share $SHARE strict
+	add_bfw count hold "$(hold_ms 60000)" buffer $BUF vip-share $SHARE strict
 	# One through the CLI, one through the raw family.
 	assert_eq "seg6mig expect VIP" "$VIP sid $S2_BFW: expected" \
 		"$(s6m -n "$NS_S2" expect $VIP sid $S2_BFW deadline 3600000)"
@@ -144,7 +144,7 @@ test_cli_refusals() {
 test_deadline() {
 	topo_setup encap
 	add_fwp 1 count
-	add_bfw count hold "$(slow_ms 10000)" strict
+	add_bfw count hold "$(hold_ms 10000)" strict
 	gw_migrate_to $VIP2/128
 	assert_eq "expect VIP2 3 s" "errno=0 msg=" "$(genl expect $S2_BFW $VIP2 3000)"
 	assert_eq "expected" "$VIP2" "$(genl expected $S2_BFW)"

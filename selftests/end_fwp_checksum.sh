@@ -66,7 +66,7 @@ for mode in inline encap; do
 			(($(tap_result partial) > 0)) || fail "$what: no CHECKSUM_PARTIAL reached the tap"
 
 		# Through End.BFW's queue: the VM's tap appears on s2 later.
-		add_bfw count hold "$(slow_ms 10000)"
+		add_bfw count hold "$(hold_ms 10000)"
 		gw_migrate
 		send_udp $PORT $N 2000
 		busywait 20000 bfw_qlen_is $N || fail "$what: not queued"

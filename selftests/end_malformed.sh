@@ -40,7 +40,7 @@ topo_setup inline
 coproc CRAFTER { n_client /usr/bin/python3 "$CRAFT" --src "$CLIENT" --vip "$VIP" \
 	--count $K --serve 2>/dev/null; }
 add_fwp 1 count
-add_bfw count hold "$(slow_ms 10000)"
+add_bfw count hold "$(hold_ms 10000)"
 
 # The control: a valid packet crafted the same way reaches the VM.
 in0=$(vm_udp_in)

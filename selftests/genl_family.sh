@@ -61,7 +61,7 @@ monitor_event() { sed -n "$2p" "$TRAFFIC_DIR/mon.$1" | jq -r "$3"; }
 setup() {
 	topo_setup inline
 	add_fwp 1 count
-	add_bfw count hold "${1:-$(slow_ms 60000)}"
+	add_bfw count hold "${1:-$(hold_ms 60000)}"
 	vm_pause 1
 	gw_migrate
 }
@@ -81,7 +81,7 @@ test_show_and_arrival() {
 	assert_eq "show: table" main "$(show_field "$NS_S2" "$(bfw).table")"
 	assert_eq "show: presence" carrier "$(show_field "$NS_S2" "$(bfw).presence")"
 	assert_eq "show: buffer" 8192 "$(show_field "$NS_S2" "$(bfw).buffer")"
-	assert_eq "show: hold_ms" "$(slow_ms 60000)" "$(show_field "$NS_S2" "$(bfw).hold_ms")"
+	assert_eq "show: hold_ms" "$(hold_ms 60000)" "$(show_field "$NS_S2" "$(bfw).hold_ms")"
 	assert_eq "show: settle_ms" 30 "$(show_field "$NS_S2" "$(bfw).settle_ms")"
 	assert_eq "show: qlen" 20 "$(show_field "$NS_S2" "$(bfw).qlen")"
 	assert_eq "show: buffered" 20 "$(show_field "$NS_S2" "$(bfw).stats.buffered")"
@@ -96,7 +96,7 @@ test_show_and_arrival() {
 	assert_eq "show: s1's End.FWP passed them on" 20 \
 		"$(show_field "$NS_S1" '.[] | select(.action == "End.FWP") | .stats.next')"
 	assert_eq "show: s1 sees only its own route" 1 "$(show_field "$NS_S1" 'length')"
-	s6m -n "$NS_S2" -s show | grep -q "^End.BFW $S2_BFW/128 dev s2-gw table main presence carrier buffer 8192 buffer-bytes 33554432 hold $(slow_ms 60000) settle 30\$" ||
+	s6m -n "$NS_S2" -s show | grep -q "^End.BFW $S2_BFW/128 dev s2-gw table main presence carrier buffer 8192 buffer-bytes 33554432 hold $(hold_ms 60000) settle 30\$" ||
 		fail "show (text): $(s6m -n "$NS_S2" -s show)"
 
 	# The VM resumes on s2: its port there comes up, and its route, which
@@ -172,7 +172,7 @@ test_release_purge() {
 
 	# s1 saw none of s2's events: an event of its own comes first.
 	n_s1 ip -6 route add fc00:a1::b/128 encap seg6local action End.BFW \
-		count hold "$(slow_ms 60000)" presence announce dev s1-gw
+		count hold "$(hold_ms 60000)" presence announce dev s1-gw
 	assert_eq "show: s1's End.BFW, presence" announce \
 		"$(show_field "$NS_S1" '.[] | select(.sid == "fc00:a1::b") | .presence')"
 	assert_eq "show: s1's End.FWP, presence" carrier \
@@ -237,7 +237,7 @@ expect_error_in() {
 
 test_bad_requests() {
 	local c out before after
-	setup_no_carrier "$(slow_ms 60000)"	# the queue outlives the fuzzing
+	setup_no_carrier "$(hold_ms 60000)"	# the queue outlives the fuzzing
 	send_udp $PORT 20 2000
 	busywait 20000 stat_is qlen 20 || fail "qlen $(stat qlen), want 20"
 	# Refused with EINVAL, or ERANGE for a wrong length (the policy's

@@ -51,7 +51,7 @@ test_mode() {
 	# End.BFW more than the default settle time (30 ms) after younger ones
 	# on the direct path (gw, s2): End.BFW delivered them behind those
 	# (6.1, reordered 8). The settle time covers that lag.
-	add_bfw count hold "$(slow_ms 60000)" buffer 32768 settle 2000
+	add_bfw count hold "$(hold_ms 60000)" buffer 32768 settle 2000
 	n_s1 ping -6 -c 1 -W 5 "$VIP" >/dev/null || fail "VM unreachable from s1"
 	gws set "$VIP" migrate $S1_FWP $S2_BFW mode "$mode"
 

@@ -45,6 +45,8 @@ require_module() {
 # End.BFW routes whose expiry is not what a test looks at (slow_ms).
 SLOW=${SEG6_MIG_SLOW:-1}
 slow_ms() { echo $(($1 * SLOW)); }
+# hold_ms MS: slow_ms for End.BFW's hold, at most its 60000 ms.
+hold_ms() { local ms=$(($1 * SLOW)); echo $((ms > 60000 ? 60000 : ms)); }
 
 # busywait TIMEOUT_MS CMD...: run CMD until it succeeds or TIMEOUT_MS pass
 # (times SLOW).

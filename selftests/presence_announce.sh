@@ -78,7 +78,7 @@ setup() {
 	n_s2 ip -6 route del $S2_BFW/128 2> /dev/null || true
 	n_s2 ip -6 route del $S2_FWP/128 2> /dev/null || true
 	add_fwp 2 count presence "$policy"
-	add_bfw count hold "$(slow_ms 30000)" presence "$policy"
+	add_bfw count hold "$(hold_ms 30000)" presence "$policy"
 	gw_migrate
 	rm -f "$TRAFFIC_DIR"/resume "$TRAFFIC_DIR"/arrivals.* "$TRAFFIC_DIR"/recv.*
 	ip -n "$NS_VM" link add eth0 type veth peer name vmfwd netns "$NS_S2"

@@ -30,7 +30,7 @@ test_switch_order() {
 	topo_setup "$mode"
 	add_fwp 1 count
 	add_fwp 2 count
-	add_bfw count hold "$(slow_ms 10000)" settle 300
+	add_bfw count hold "$(hold_ms 10000)" settle 300
 	vm_pause 1
 	vm_attach 2
 	gw_migrate

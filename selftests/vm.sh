@@ -13,6 +13,10 @@
 #   -T  time limit of one guest, in seconds (default: 3600, debug: 14400)
 #   -x  run the tests of DIR instead (the runner's own test uses it)
 #
+# Environment passed on to the tests, where set: STRESS_SECONDS,
+# STRESS_ROUND, STRESS_RATE, STRESS_FAIL_NTH (stress.sh); SEG6_MIG_TEST_LIMIT,
+# one test's time limit in seconds (default 900, debug: 3600).
+#
 # For each kernel: fetch image + headers + linux-source (cached), build
 # seg6_mig.ko against the headers with W=1 and sparse, build an initramfs,
 # boot the kernel with the host's root file system read-only (9p) under a
@@ -170,9 +174,10 @@ xfail_of() {
 
 # Run one kernel from fetch to results. Prints its KTAP as it comes.
 run_kernel() {
-	local rel=$1 run=$cache/runs/$1 name dir cmd xf tlimit=900 glimit=${limit:-3600} slow=1
+	local rel=$1 run=$cache/runs/$1 name dir cmd xf tlimit=${SEG6_MIG_TEST_LIMIT:-900} var
+	local glimit=${limit:-3600} slow=1
 	if [[ -n ${debug[$rel]:-} ]]; then
-		tlimit=3600
+		tlimit=${SEG6_MIG_TEST_LIMIT:-3600}
 		glimit=${limit:-14400}
 		slow=5		# the tests' own time limits (lib.sh SLOW)
 	fi
@@ -196,6 +201,9 @@ run_kernel() {
 		SEG6_MIG_TOP=$top
 		SEG6_MIG_SLOW=$slow
 	EOT
+	for var in STRESS_SECONDS STRESS_ROUND STRESS_RATE STRESS_FAIL_NTH; do
+		[[ -z ${!var:-} ]] || echo "export $var=${!var}" >> "$run/env"
+	done
 	# Progress as it comes; tail ends with this subshell.
 	local me=$BASHPID
 	tail -n +1 -F --pid="$me" "$run/ktap" 2>/dev/null |
