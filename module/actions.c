@@ -74,9 +74,8 @@ void seg6_mig_stats_sum(struct seg6_mig_inst *inst, u64 *cnt,
  * came up (port.c). Returns the route, held, or NULL when the VIP is
  * absent. @forced (the VIP was released from user space, which knows the
  * VM runs) waives carrier, operational state and announce. The packet is
- * known by its ingress device @in and @mark. Caller holds rcu_read_lock,
- * and no seg6_mig lock: with "announce", the VIP may be solicited, and the
- * neighbour layer's locks come before seg6_mig's (queue.c).
+ * known by its ingress device @in and @mark. Caller holds rcu_read_lock
+ * (or BH off). With "announce", the VIP may be solicited.
  */
 struct dst_entry *seg6_mig_present_from(struct seg6_mig_inst *inst,
 					const struct net_device *in, u32 mark,

@@ -49,11 +49,12 @@
  * Locking and lifetime:
  * - ports->lock (BH) protects the hash, ports->n, ports->active and each
  *   record's announce state, want_hook and VIPs. The packet path reads
- *   records under RCU. It nests inside seg6_mig_net_lock (release), never
+ *   records under RCU. It nests inside seg6_mig_net_lock (release) and
+ *   inst->lock (the release work looks presence up under it), never
  *   outside: kicks are done after it is dropped. Soliciting a VIP takes
  *   the neighbour table's lock, under which the neighbour layer calls
- *   seg6_mig's netevent notifier (seg6_mig_net_lock): it is done with
- *   neither seg6_mig_net_lock nor inst->lock held.
+ *   seg6_mig's netevent notifier (seg6_mig_net_lock): from the release
+ *   work that is an inversion still open (Documentation/seg6_mig.md).
  * - ports->mutex serialises what sleeps or frees: registering and removing
  *   hooks (record->hooked), the count of routes with the policy, the walk
  *   of a namespace's ports, and freeing records (under both). Only holders

@@ -789,13 +789,10 @@ static void seg6_mig_release_work(struct work_struct *work)
 	struct hlist_node *tmp;
 	struct seg6_mig_vip *v;
 	struct fib6_table *t;
-	struct net_device *in;
 	struct dst_entry *dst;
-	struct in6_addr saddr;
 	struct sk_buff *head;
 	bool dead;
 	int bkt, stamp;
-	u32 mark;
 
 	/* Once dead, the namespace may be going: do not look into it. */
 	spin_lock_bh(&inst->lock);
@@ -831,32 +828,20 @@ restart:
 			seg6_mig_vip_put(inst, v);	/* forget it if settled */
 			continue;
 		}
-		/* Skip a VIP this run already left (NDP, absent). */
+		/* Skip a VIP this run already left waiting for NDP. */
 		if (v->neigh_wait == stamp)
 			continue;
-		/* Looked up without inst->lock (see seg6_mig_present_from());
-		 * v->flushing keeps v and its queues ours meanwhile. The
-		 * ingress device of a queued packet is alive: its going
-		 * purges the packet first, under this lock, and it is freed
-		 * after an RCU grace period (read lock taken before unlock).
+		/* Under inst->lock: with presence announce this may solicit
+		 * the VIP, the lock order inversion seg6_mig_flush() avoids
+		 * (known, Documentation/seg6_mig.md).
 		 */
 		head = skb_peek(list);
-		in = head->dev;
-		mark = head->mark;
-		saddr = ipv6_hdr(head)->saddr;
+		dst = seg6_mig_present(inst, head, &v->addr,
+				       &ipv6_hdr(head)->saddr, v->forced);
+		if (!dst)
+			continue;
 		v->flushing = true;
-		rcu_read_lock();
 		spin_unlock(&inst->lock);
-		dst = seg6_mig_present_from(inst, in, mark, &v->addr, &saddr,
-					    v->forced);
-		rcu_read_unlock();
-		if (!dst) {
-			spin_lock(&inst->lock);
-			v->flushing = false;
-			v->neigh_wait = stamp;
-			seg6_mig_vip_put(inst, v);
-			goto restart;
-		}
 		seg6_mig_flush(inst, v, dst, stamp);
 		spin_lock(&inst->lock);
 		goto restart;

@@ -46,7 +46,7 @@ struct seg6_mig_vip {
 	u64 last_ns;			/* End.BFW's last packet for it */
 	bool flushing;			/* a CPU is delivering them */
 	bool forced;			/* released by SEG6_MIG_CMD_RELEASE */
-	int neigh_wait;			/* release run that left them (NDP, absent) */
+	int neigh_wait;			/* release run that left them for NDP */
 	u32 released;			/* delivered since the queue began */
 	u64 wait_max_ns;		/* longest wait among those */
 };

@@ -506,7 +506,11 @@ for s in $SLABS; do
 done
 kmsg_mark
 setup
+# Routes of the previous tests' namespaces hold the module until those
+# namespaces' cleanup (asynchronous) is done.
 if [[ -d /sys/module/seg6_mig ]]; then
+	busywait 30000 refcnt_zero ||
+		fail "seg6_mig in use before the first round (refcount $(cat /sys/module/seg6_mig/refcnt))"
 	rmmod seg6_mig
 fi
 # Failslab on (its static key follows the probability), failing nothing by
