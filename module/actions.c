@@ -73,23 +73,21 @@ void seg6_mig_stats_sum(struct seg6_mig_inst *inst, u64 *cnt,
  * "announce", the port has also carried a frame from the VM since it last
  * came up (port.c). Returns the route, held, or NULL when the VIP is
  * absent. @forced (the VIP was released from user space, which knows the
- * VM runs) waives carrier, operational state and announce. The packet is
- * known by its ingress device @in and @mark. Caller holds rcu_read_lock
- * (or BH off). With "announce", the VIP may be solicited.
+ * VM runs) waives carrier, operational state and announce. Caller holds
+ * rcu_read_lock (or BH off).
  */
-struct dst_entry *seg6_mig_present_from(struct seg6_mig_inst *inst,
-					const struct net_device *in, u32 mark,
-					const struct in6_addr *vip,
-					const struct in6_addr *saddr,
-					bool forced)
+struct dst_entry *seg6_mig_present(struct seg6_mig_inst *inst,
+				   const struct sk_buff *skb,
+				   const struct in6_addr *vip,
+				   const struct in6_addr *saddr, bool forced)
 {
 	struct net *net = inst->net;
 	struct fib6_table *t;
 	struct net_device *dev;
 	struct rt6_info *rt;
 	struct flowi6 fl6 = {
-		.flowi6_iif = in->ifindex,
-		.flowi6_mark = mark,
+		.flowi6_iif = skb->dev->ifindex,
+		.flowi6_mark = skb->mark,
 		.daddr = *vip,
 		.saddr = *saddr,
 	};
@@ -102,7 +100,7 @@ struct dst_entry *seg6_mig_present_from(struct seg6_mig_inst *inst,
 
 	if (rt->dst.error ||
 	    (rt->rt6i_flags & (RTF_REJECT | RTF_GATEWAY | RTF_LOCAL)) ||
-	    (dev->flags & IFF_LOOPBACK) || dev == in ||
+	    (dev->flags & IFF_LOOPBACK) || dev == skb->dev ||
 	    !(dev->flags & IFF_UP) || !netif_running(dev) ||
 	    (!forced && (!netif_carrier_ok(dev) || !netif_oper_up(dev))) ||
 	    (!forced && inst->presence == SEG6_MIG_PRESENCE_ANNOUNCE &&
@@ -111,16 +109,6 @@ struct dst_entry *seg6_mig_present_from(struct seg6_mig_inst *inst,
 		return NULL;
 	}
 	return &rt->dst;
-}
-
-/* present() of the packet @skb. */
-struct dst_entry *seg6_mig_present(struct seg6_mig_inst *inst,
-				   const struct sk_buff *skb,
-				   const struct in6_addr *vip,
-				   const struct in6_addr *saddr, bool forced)
-{
-	return seg6_mig_present_from(inst, skb->dev, skb->mark, vip, saddr,
-				     forced);
 }
 
 /*

@@ -171,11 +171,6 @@ int seg6_mig_advance(struct sk_buff *skb, const struct seg6_mig_pkt *pkt);
 void seg6_mig_stats_sum(struct seg6_mig_inst *inst, u64 *cnt, u64 *packets,
 			u64 *bytes);
 int seg6_mig_input(struct sk_buff *skb, struct seg6_mig_lwt *slwt);
-struct dst_entry *seg6_mig_present_from(struct seg6_mig_inst *inst,
-					const struct net_device *in, u32 mark,
-					const struct in6_addr *vip,
-					const struct in6_addr *saddr,
-					bool forced);
 struct dst_entry *seg6_mig_present(struct seg6_mig_inst *inst,
 				   const struct sk_buff *skb,
 				   const struct in6_addr *vip,
