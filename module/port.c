@@ -53,8 +53,9 @@
  *   inst->lock (the release work looks presence up under it), never
  *   outside: kicks are done after it is dropped. Soliciting a VIP takes
  *   the neighbour table's lock, under which the neighbour layer calls
- *   seg6_mig's netevent notifier (seg6_mig_net_lock): from the release
- *   work that is an inversion still open (Documentation/seg6_mig.md).
+ *   seg6_mig's netevent notifier (seg6_mig_net_lock): present() only
+ *   marks the record (want_probe) and the work solicits, holding no lock
+ *   but ports->mutex.
  * - ports->mutex serialises what sleeps or frees: registering and removing
  *   hooks (record->hooked), the count of routes with the policy, the walk
  *   of a namespace's ports, and freeing records (under both). Only holders
@@ -103,6 +104,7 @@ struct seg6_mig_port {
 	int down_gen;			/* dev->carrier_down_count at announce */
 	bool announced;			/* while down_gen holds */
 	bool want_hook;			/* lock */
+	bool want_probe;		/* lock: the work solicits its VIPs */
 	bool hooked;			/* mutex */
 	u8 nvips;			/* lock; the hook reads it with acquire */
 	struct in6_addr vips[SEG6_MIG_PORT_VIPS];	/* append only */
@@ -244,22 +246,27 @@ static void seg6_mig_port_want(struct seg6_mig_ports *ports,
 
 /*
  * Ask @vip to show itself on @dev: a neighbour solicitation, unless one
- * runs or the entry needs none (as the release starts resolution). BH
- * disabled or RCU.
+ * runs or the entry needs none (as the release starts one). From the
+ * work only, which holds no lock of the packet path: creating the entry
+ * takes the neighbour table's lock, under which the neighbour layer may
+ * call seg6_mig's netevent notifier (seg6_mig_net_lock, then inst->lock).
  */
-static void seg6_mig_port_probe(struct net_device *dev, struct neighbour *n,
+static void seg6_mig_port_probe(struct net_device *dev,
 				const struct in6_addr *vip)
 {
-	if (dev->flags & IFF_NOARP)
+	struct neighbour *n;
+
+	if ((dev->flags & IFF_NOARP) || !seg6_mig_port_up(dev))
 		return;
-	if (!n) {
+	rcu_read_lock_bh();
+	n = __ipv6_neigh_lookup_noref(dev, vip);
+	if (!n)
 		n = __neigh_create(&nd_tbl, vip, dev, false);
-		if (IS_ERR(n))
-			return;
-	}
 	/* NONE, FAILED (STALE and the like: heard; PERMANENT: no need). */
-	if (!(READ_ONCE(n->nud_state) & (NUD_VALID | NUD_INCOMPLETE)))
+	if (!IS_ERR(n) &&
+	    !(READ_ONCE(n->nud_state) & (NUD_VALID | NUD_INCOMPLETE)))
 		neigh_event_send(n, NULL);
+	rcu_read_unlock_bh();
 }
 
 /*
@@ -299,10 +306,15 @@ bool seg6_mig_port_announced(struct net *net, struct net_device *dev,
 		seg6_mig_port_mark(ports, rec, down);
 	else if (rec)
 		seg6_mig_port_want(ports, rec, vip, down);
+	/* Solicited by the work (the caller may hold inst->lock), unless a
+	 * solicitation runs or the entry needs none.
+	 */
+	if (rec && !heard && !rec->want_probe &&
+	    !(n && (READ_ONCE(n->nud_state) & (NUD_VALID | NUD_INCOMPLETE)))) {
+		rec->want_probe = true;
+		seg6_mig_queue_work(&ports->work);
+	}
 	spin_unlock_bh(&ports->lock);
-
-	if (!heard)
-		seg6_mig_port_probe(dev, n, vip);
 	return heard;
 }
 
@@ -415,14 +427,26 @@ static void seg6_mig_ports_work(struct work_struct *work)
 {
 	struct seg6_mig_ports *ports = container_of(work, struct seg6_mig_ports,
 						    work);
+	struct in6_addr vips[SEG6_MIG_PORT_VIPS];
 	struct seg6_mig_port *rec, *todo;
+	unsigned int i, nvips = 0;
+	bool probe;
 	int bkt;
 
 	mutex_lock(&ports->mutex);
 	for (;;) {
 		todo = NULL;
+		probe = false;
 		spin_lock_bh(&ports->lock);
 		hash_for_each(ports->hash, bkt, rec, node) {
+			if (rec->want_probe) {
+				rec->want_probe = false;
+				probe = true;
+				nvips = rec->nvips;
+				memcpy(vips, rec->vips, nvips * sizeof(vips[0]));
+				todo = rec;
+				break;
+			}
 			if (rec->want_hook != rec->hooked) {
 				todo = rec;
 				break;
@@ -432,7 +456,11 @@ static void seg6_mig_ports_work(struct work_struct *work)
 		if (!todo)
 			break;
 		/* Only mutex holders free records: todo stays. */
-		if (todo->hooked) {
+		if (probe) {
+			/* One VM behind a port: any VIP's answer will do. */
+			for (i = 0; i < nvips; i++)
+				seg6_mig_port_probe(todo->dev, &vips[i]);
+		} else if (todo->hooked) {
 			__dev_remove_pack(&todo->pt);
 		} else {
 			dev_add_pack(&todo->pt);

@@ -831,9 +831,8 @@ restart:
 		/* Skip a VIP this run already left waiting for NDP. */
 		if (v->neigh_wait == stamp)
 			continue;
-		/* Under inst->lock: with presence announce this may solicit
-		 * the VIP, the lock order inversion seg6_mig_flush() avoids
-		 * (known, Documentation/seg6_mig.md).
+		/* Under inst->lock: present() creates no neighbour entry
+		 * (port.c solicits from its work), see seg6_mig_flush().
 		 */
 		head = skb_peek(list);
 		dst = seg6_mig_present(inst, head, &v->addr,
