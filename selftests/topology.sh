@@ -45,8 +45,10 @@ n_host() { local h=$1; shift; if [[ $h == 1 ]]; then n_s1 "$@"; else n_s2 "$@"; 
 ns_of() { if [[ $1 == 1 ]]; then echo "$NS_S1"; else echo "$NS_S2"; fi; }
 
 topo_cleanup() {
-	local ns
-	jobs -p | xargs -r kill 2>/dev/null
+	local ns p
+	for p in $(jobs -p); do
+		kill_tree "$p"
+	done
 	wait 2>/dev/null
 	[[ -n ${TRAFFIC_DIR:-} ]] && rm -rf "$TRAFFIC_DIR"
 	for ns in "$NS_CLIENT" "$NS_GW" "$NS_S1" "$NS_S2" "$NS_VM" "${TOPO_EXTRA_NS[@]}"; do
