@@ -6,6 +6,8 @@
 #   fail  a test exits 1              -> "not ok ... fail"
 #   warn  the guest kernel WARNs      -> "not ok ... warn # kernel warning"
 #   hang  the guest never powers off  -> "guest did not power off"
+#   leak  a test leaves an End.BFW route behind
+#                                     -> "not ok ... leak # left seg6_mig in use"
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SEG6_MIG_CACHE:-$top/.cache}
@@ -49,11 +51,12 @@ expect() {
 	fi
 }
 
-run 300 fail warn
+run 300 fail warn leak
 expect fail '^not ok [0-9]+ fail # exit 1$'
 expect warn '^not ok [0-9]+ warn # kernel warning$'
+expect leak '^not ok [0-9]+ leak # left seg6_mig in use: refcount 1, 0 before it$'
 run 45 hang
 expect hang 'guest did not power off within 45s'
 rm -f "$log"
-echo "runner self-test: $((3 - failures)) passed, $failures failed"
+echo "runner self-test: $((4 - failures)) passed, $failures failed"
 ((failures == 0))

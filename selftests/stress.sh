@@ -397,6 +397,23 @@ senders_run() {
 
 recv_bound() { [[ -n $(ip netns exec "${NS_V[$1]}" ss -Hlun "sport = :$((PORT0 + $1))") ]]; }
 refcnt_zero() { [[ $(cat /sys/module/seg6_mig/refcnt) == 0 ]]; }
+# What holds the module: each End.FWP/End.BFW route holds one reference,
+# until its teardown. Namespaces are found by their processes and names; one
+# with neither, still alive, is only counted (net_namespace objects).
+holders() {
+	local pid ns n
+	echo "seg6_mig refcount $(cat /sys/module/seg6_mig/refcnt)," \
+		"net_namespace objects $(slab_objs net_namespace)," \
+		"named namespaces $(ip netns list | wc -l)"
+	for pid in $(lsns -t net -n -o PID); do
+		n=$(nsenter -t "$pid" -n ip -6 route show table all | grep -cE 'End\.(FWP|BFW)')
+		((n == 0)) || echo "  netns of pid $pid ($(cat "/proc/$pid/cmdline" | tr '\0' ' ')): $n route(s)"
+	done
+	for ns in $(ip netns list | awk '{ print $1 }'); do
+		n=$(ip -n "$ns" -6 route show table all | grep -cE 'End\.(FWP|BFW)')
+		((n == 0)) || echo "  netns $ns: $n route(s)"
+	done
+}
 slab_back() { (($(slab_objs "$1") <= slab0[$1])); }
 netns_flush() {
 	ip netns add "s6m-flush-$$"
@@ -461,7 +478,7 @@ round() {
 	done
 	del_sids
 	busywait 20000 refcnt_zero ||
-		fail "round $r: seg6_mig refcount $(cat /sys/module/seg6_mig/refcnt) with no route"
+		fail "round $r: seg6_mig in use with no route: $(holders)"
 	want=$((sent + d0))
 	if ! busywait 20000 adds_up; then
 		hist_rows >&2
@@ -510,7 +527,7 @@ setup
 # namespaces' cleanup (asynchronous) is done.
 if [[ -d /sys/module/seg6_mig ]]; then
 	busywait 30000 refcnt_zero ||
-		fail "seg6_mig in use before the first round (refcount $(cat /sys/module/seg6_mig/refcnt))"
+		fail "seg6_mig in use before the first round: $(holders)"
 	rmmod seg6_mig
 fi
 # Failslab on (its static key follows the probability), failing nothing by

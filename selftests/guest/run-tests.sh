@@ -84,6 +84,34 @@ load_error=
 insmod "$SEG6_MIG_KO" 2> "$run/logs/insmod.log" ||
 	load_error="insmod seg6_mig.ko failed: $(tail -n 1 "$run/logs/insmod.log")"
 
+# End.FWP/End.BFW routes hold the module (one reference each).
+module_refs() { cat /sys/module/seg6_mig/refcnt 2>/dev/null || echo 0; }
+# A test must leave no such route behind, in no namespace: its namespaces'
+# cleanup is asynchronous, so wait for it (30 s), then name the leftovers
+# in the test's log (namespaces that still have processes) and kill the
+# processes left in other namespaces than the runner's, so that the tests
+# after it start clean.
+left_behind() {
+	local refs0=$1 log=$2 t=$SECONDS p init
+	while (($(module_refs) > refs0)); do
+		if ((SECONDS - t >= 30)); then
+			{
+				echo "runner: seg6_mig refcount $(module_refs), $refs0 before the test"
+				lsns -t net -o NS,PID,COMMAND
+				ps -eo pid,args
+			} >> "$log" 2>&1
+			echo "left seg6_mig in use: refcount $(module_refs), $refs0 before it"
+			init=$(readlink /proc/1/ns/net)
+			for p in /proc/[0-9]*; do
+				[[ $(readlink "$p/ns/net" 2>/dev/null) == "$init" ]] ||
+					kill -KILL "${p#/proc/}" 2>/dev/null
+			done
+			return
+		fi
+		sleep 0.2
+	done
+}
+
 i=0
 # An expected failure: it failed, and each of its "[FAIL]" lines is one of
 # the known failing cases.
@@ -101,16 +129,20 @@ while IFS=$'\t' read -r name limit xf_cases xf_why dir cmd; do
 		continue
 	fi
 	echo "seg6_mig-selftests: start $name" > /dev/kmsg
+	refs0=$(module_refs)
 	start=$SECONDS
 	(cd "$dir" && exec timeout -k 10 "$limit" $cmd) < /dev/null > "$log" 2>&1
 	rc=$?
 	secs=$((SECONDS - start))
+	leak=$(left_behind "$refs0" "$log")
 	splat=$(dmesg | sed -n "/seg6_mig-selftests: start $name\$/,\$p" |
 		grep -E -f <(grep -v '^#' "$warnings") | head -n 3)
 	say "# $name: exit $rc after ${secs}s"
 	if [[ -n $splat ]]; then
 		while read -r l; do say "# $l"; done <<< "$splat"
 		say "not ok $i $name # kernel warning"
+	elif [[ -n $leak ]]; then
+		say "not ok $i $name # $leak"
 	elif ((rc == 124 || rc == 137)); then
 		# What was stuck: the processes left and the kernel's view.
 		ps -eo pid,stat,wchan:32,args >> "$log" 2>&1
