@@ -48,19 +48,21 @@
  *
  * Locking and lifetime:
  * - ports->lock (BH) protects the hash, ports->n, ports->active and each
- *   record's announce state, want_hook and VIPs. The packet path reads
- *   records under RCU. It nests inside seg6_mig_net_lock (release) and
- *   inst->lock (the release work looks presence up under it), never
- *   outside: kicks are done after it is dropped. Soliciting a VIP takes
+ *   record's announce state, want_hook, want_probe and VIPs. The packet
+ *   path reads records under RCU. It nests inside seg6_mig_net_lock
+ *   (release) and inst->lock (the release work looks presence up under
+ *   it), never outside: kicks are done after it is dropped. Soliciting a VIP takes
  *   the neighbour table's lock, under which the neighbour layer calls
  *   seg6_mig's netevent notifier (seg6_mig_net_lock): present() only
  *   marks the record (want_probe) and the work solicits, holding no lock
  *   but ports->mutex.
  * - ports->mutex serialises what sleeps or frees: registering and removing
  *   hooks (record->hooked), the count of routes with the policy, the walk
- *   of a namespace's ports, and freeing records (under both). Only holders
- *   of the mutex free records, so a holder may use a record after dropping
- *   the lock. RTNL nests outside it (netdev events, build_state); nobody
+ *   of a namespace's ports, and freeing records (unlinked under both,
+ *   freed with the lock dropped: removing a hook takes ptype_lock, which
+ *   is not BH-safe, and lockdep saw that inversion). Only holders of the
+ *   mutex free records, so a holder may use a record after dropping the
+ *   lock. RTNL nests outside it (netdev events, build_state); nobody
  *   takes RTNL under it, and the hook work does not take RTNL.
  * - A record holds its device (netdev_hold) and is dropped, hook first, by
  *   NETDEV_DOWN and NETDEV_UNREGISTER. Records are made and marked only for
@@ -108,6 +110,7 @@ struct seg6_mig_port {
 	bool hooked;			/* mutex */
 	u8 nvips;			/* lock; the hook reads it with acquire */
 	struct in6_addr vips[SEG6_MIG_PORT_VIPS];	/* append only */
+	struct seg6_mig_port *gone;	/* unlinked, to free (mutex) */
 	struct rcu_head rcu;
 };
 
@@ -183,20 +186,40 @@ static struct seg6_mig_port *seg6_mig_port_new(struct seg6_mig_ports *ports,
 }
 
 /*
- * Unlink and free @rec, its hook first (mutex and lock held). RCU readers
- * may still see it, the hook may still run: freed after a grace period.
+ * Unlink @rec (mutex and lock held) onto *@gone, for seg6_mig_ports_free()
+ * once the lock is dropped.
  */
-static void seg6_mig_port_free(struct seg6_mig_ports *ports,
-			       struct seg6_mig_port *rec)
+static void seg6_mig_port_unlink(struct seg6_mig_ports *ports,
+				 struct seg6_mig_port *rec,
+				 struct seg6_mig_port **gone)
 {
 	lockdep_assert_held(&ports->mutex);
 	lockdep_assert_held(&ports->lock);
 	hash_del_rcu(&rec->node);
 	ports->n--;
-	if (rec->hooked)
-		__dev_remove_pack(&rec->pt);
-	netdev_put(rec->dev, &rec->tracker);
-	kfree_rcu(rec, rcu);
+	rec->gone = *gone;
+	*gone = rec;
+}
+
+/*
+ * Free unlinked records, each hook first (mutex held, not the lock:
+ * removing a hook takes ptype_lock, which is not BH-safe, and the packet
+ * path takes the lock). RCU readers may still see them, the hooks may
+ * still run: freed after a grace period.
+ */
+static void seg6_mig_ports_free(struct seg6_mig_ports *ports,
+				struct seg6_mig_port *gone)
+{
+	struct seg6_mig_port *rec;
+
+	lockdep_assert_held(&ports->mutex);
+	while ((rec = gone)) {
+		gone = rec->gone;
+		if (rec->hooked)
+			__dev_remove_pack(&rec->pt);
+		netdev_put(rec->dev, &rec->tracker);
+		kfree_rcu(rec, rcu);
+	}
 }
 
 /*
@@ -258,7 +281,11 @@ static void seg6_mig_port_probe(struct net_device *dev,
 
 	if ((dev->flags & IFF_NOARP) || !seg6_mig_port_up(dev))
 		return;
-	rcu_read_lock_bh();
+	/* BH off as on the packet path; rcu_read_lock() for the neighbour
+	 * table's rcu_dereference().
+	 */
+	local_bh_disable();
+	rcu_read_lock();
 	n = __ipv6_neigh_lookup_noref(dev, vip);
 	if (!n)
 		n = __neigh_create(&nd_tbl, vip, dev, false);
@@ -266,7 +293,8 @@ static void seg6_mig_port_probe(struct net_device *dev,
 	if (!IS_ERR(n) &&
 	    !(READ_ONCE(n->nud_state) & (NUD_VALID | NUD_INCOMPLETE)))
 		neigh_event_send(n, NULL);
-	rcu_read_unlock_bh();
+	rcu_read_unlock();
+	local_bh_enable();
 }
 
 /*
@@ -281,6 +309,7 @@ bool seg6_mig_port_announced(struct net *net, struct net_device *dev,
 	struct seg6_mig_ports *ports = seg6_mig_net_ports(net);
 	struct seg6_mig_port *rec;
 	struct neighbour *n;
+	u8 state = NUD_NONE;
 	bool heard;
 	int down;
 
@@ -290,13 +319,21 @@ bool seg6_mig_port_announced(struct net *net, struct net_device *dev,
 	 */
 	smp_rmb();
 	down = atomic_read(&dev->carrier_down_count);
+	/* BH off (the release work) is not enough for the checks of the
+	 * neighbour table's rcu_dereference().
+	 */
+	rcu_read_lock();
 	rec = seg6_mig_port_find(ports, dev);
 	if (rec && READ_ONCE(rec->announced) &&
-	    READ_ONCE(rec->down_gen) == down)
+	    READ_ONCE(rec->down_gen) == down) {
+		rcu_read_unlock();
 		return true;
-
+	}
 	n = __ipv6_neigh_lookup_noref(dev, vip);
-	heard = n && (READ_ONCE(n->nud_state) & SEG6_MIG_NUD_HEARD);
+	if (n)
+		state = READ_ONCE(n->nud_state);
+	rcu_read_unlock();
+	heard = state & SEG6_MIG_NUD_HEARD;
 
 	spin_lock_bh(&ports->lock);
 	rec = seg6_mig_port_find(ports, dev) ?: seg6_mig_port_new(ports, dev);
@@ -310,7 +347,7 @@ bool seg6_mig_port_announced(struct net *net, struct net_device *dev,
 	 * solicitation runs or the entry needs none.
 	 */
 	if (rec && !heard && !rec->want_probe &&
-	    !(n && (READ_ONCE(n->nud_state) & (NUD_VALID | NUD_INCOMPLETE)))) {
+	    !(state & (NUD_VALID | NUD_INCOMPLETE))) {
 		rec->want_probe = true;
 		seg6_mig_queue_work(&ports->work);
 	}
@@ -474,7 +511,7 @@ static void seg6_mig_ports_work(struct work_struct *work)
 /* Free every record (mutex held): no more until active again. */
 static void seg6_mig_ports_free_all(struct seg6_mig_ports *ports)
 {
-	struct seg6_mig_port *rec;
+	struct seg6_mig_port *rec, *gone = NULL;
 	struct hlist_node *tmp;
 	int bkt;
 
@@ -482,8 +519,9 @@ static void seg6_mig_ports_free_all(struct seg6_mig_ports *ports)
 	spin_lock_bh(&ports->lock);
 	ports->active = false;
 	hash_for_each_safe(ports->hash, bkt, tmp, rec, node)
-		seg6_mig_port_free(ports, rec);
+		seg6_mig_port_unlink(ports, rec, &gone);
 	spin_unlock_bh(&ports->lock);
+	seg6_mig_ports_free(ports, gone);
 }
 
 /*
@@ -566,7 +604,7 @@ void seg6_mig_ports_put(struct net *net)
 void seg6_mig_ports_netdev_event(struct seg6_mig_ports *ports,
 				 struct net_device *dev, unsigned long event)
 {
-	struct seg6_mig_port *rec;
+	struct seg6_mig_port *rec, *gone = NULL;
 
 	if (event != NETDEV_DOWN && event != NETDEV_UNREGISTER)
 		return;
@@ -574,8 +612,9 @@ void seg6_mig_ports_netdev_event(struct seg6_mig_ports *ports,
 	spin_lock_bh(&ports->lock);
 	rec = seg6_mig_port_find(ports, dev);
 	if (rec)
-		seg6_mig_port_free(ports, rec);
+		seg6_mig_port_unlink(ports, rec, &gone);
 	spin_unlock_bh(&ports->lock);
+	seg6_mig_ports_free(ports, gone);
 	mutex_unlock(&ports->mutex);
 }
 
