@@ -63,15 +63,14 @@ busywait() {
 # kill_tree PID: PID and every process below it. A background job is a
 # subshell (a pipeline, a function, `ip netns exec`): killing it alone
 # leaves its children running, and they keep their namespaces alive.
-# Children first, stopped, so none forks after its listing.
+# (Not stopped first: stopping members of an orphaned process group gets
+# the whole group, the test too, a SIGHUP.)
 kill_tree() {
 	local c
-	kill -STOP "$1" 2>/dev/null || return 0
 	for c in $(pgrep -P "$1"); do
 		kill_tree "$c"
 	done
 	kill -TERM "$1" 2>/dev/null
-	kill -CONT "$1" 2>/dev/null
 }
 
 # snmp6 NS NAME: one IPv6 SNMP counter of a namespace.
