@@ -497,7 +497,9 @@ static void seg6_mig_ports_work(struct work_struct *work)
 			/* One VM behind a port: any VIP's answer will do. */
 			for (i = 0; i < nvips; i++)
 				seg6_mig_port_probe(todo->dev, &vips[i]);
-		} else if (todo->hooked) {
+			continue;
+		}
+		if (todo->hooked) {
 			__dev_remove_pack(&todo->pt);
 		} else {
 			dev_add_pack(&todo->pt);
