@@ -95,43 +95,48 @@ rm -f "$doc/bench/.loss.dat"
 
 # Plot 3: HTTP response-time CDF per mechanism, over every request (the
 # failed ones never reach 1). Plot 4: iperf3's aggregate throughput per
-# 0.5 s report, per mechanism. Times relative to the VM's resume.
+# 0.5 s report, per mechanism. Times relative to the VM's resume. One of
+# each per gateway mode.
 mechs="none baseline sr-drop sr-buffer"
+modes=
 if [[ -n $work ]]; then
-	for m in $mechs; do
-		[[ -f $res/http-$m.dat ]] || continue
-		n=$(wc -l < "$res/http-$m.dat")
-		awk '$3 == "ok" { print $2 }' "$res/http-$m.dat" | sort -g |
-			awk -v n="$n" '{ printf "%s %.6f\n", $1, NR / n }' > "$doc/bench/.cdf-$m.dat"
+	modes=$(jq -r .mode "$work" | awk '!seen[$0]++')
+	for mode in $modes; do
+		for m in $mechs; do
+			[[ -f $res/http-$mode-$m.dat ]] || continue
+			n=$(wc -l < "$res/http-$mode-$m.dat")
+			awk '$3 == "ok" { print $2 }' "$res/http-$mode-$m.dat" | sort -g |
+				awk -v n="$n" '{ printf "%s %.6f\n", $1, NR / n }' > "$doc/bench/.cdf-$m.dat"
+		done
+		ls "$doc/bench"/.cdf-*.dat > /dev/null 2>&1 && gnuplot <<-EOF
+			set terminal pngcairo size 1000,600 noenhanced
+			set output "$doc/bench/http_cdf-$mode.png"
+			set title "HTTP response time during the migration, $mode mode: CDF over all requests (Poisson arrivals, 12 KB answers)"
+			set xlabel "response time, ms (log)"
+			set ylabel "share of requests answered within"
+			set logscale x
+			set xrange [0.5:20000]
+			set yrange [0:1.02]
+			set key bottom right
+			set arrow from 1000, graph 0 to 1000, graph 1 nohead dashtype 2
+			set arrow from 200, graph 0 to 200, graph 1 nohead dashtype 3
+			plot $(for m in $mechs; do [[ -f $doc/bench/.cdf-$m.dat ]] &&
+				printf '"%s" using 1:2 with steps lw 2 title "%s", ' "$doc/bench/.cdf-$m.dat" "$m"; done | sed 's/, $//')
+		EOF
+		rm -f "$doc/bench"/.cdf-*.dat
+		ls "$res"/iperf-"$mode"-*.dat > /dev/null 2>&1 && gnuplot <<-EOF
+			set terminal pngcairo size 1000,600 noenhanced
+			set output "$doc/bench/iperf_throughput-$mode.png"
+			set title "iperf3, 50 flows client -> VM, $mode mode: aggregate throughput per 0.5 s report"
+			set xlabel "time, s from the VM's resume (none: from when it would have started)"
+			set ylabel "Mbit/s"
+			set yrange [0:*]
+			set key bottom right
+			set arrow from 0, graph 0 to 0, graph 1 nohead dashtype 2
+			plot $(for m in $mechs; do [[ -f $res/iperf-$mode-$m.dat ]] &&
+				printf '"%s" using ($1 / 1000):3 with steps lw 2 title "%s", ' "$res/iperf-$mode-$m.dat" "$m"; done | sed 's/, $//')
+		EOF
 	done
-	ls "$doc/bench"/.cdf-*.dat > /dev/null 2>&1 && gnuplot <<-EOF
-		set terminal pngcairo size 1000,600 noenhanced
-		set output "$doc/bench/http_cdf.png"
-		set title "HTTP response time during the migration: CDF over all requests (Poisson arrivals, 12 KB answers)"
-		set xlabel "response time, ms (log)"
-		set ylabel "share of requests answered within"
-		set logscale x
-		set xrange [0.5:20000]
-		set yrange [0:1.02]
-		set key bottom right
-		set arrow from 1000, graph 0 to 1000, graph 1 nohead dashtype 2
-		set arrow from 200, graph 0 to 200, graph 1 nohead dashtype 3
-		plot $(for m in $mechs; do [[ -f $doc/bench/.cdf-$m.dat ]] &&
-			printf '"%s" using 1:2 with steps lw 2 title "%s", ' "$doc/bench/.cdf-$m.dat" "$m"; done | sed 's/, $//')
-	EOF
-	rm -f "$doc/bench"/.cdf-*.dat
-	ls "$res"/iperf-*.dat > /dev/null 2>&1 && gnuplot <<-EOF
-		set terminal pngcairo size 1000,600 noenhanced
-		set output "$doc/bench/iperf_throughput.png"
-		set title "iperf3, 50 flows client -> VM: aggregate throughput per 0.5 s report"
-		set xlabel "time, s from the VM's resume (none: from when it would have started)"
-		set ylabel "Mbit/s"
-		set yrange [0:*]
-		set key bottom right
-		set arrow from 0, graph 0 to 0, graph 1 nohead dashtype 2
-		plot $(for m in $mechs; do [[ -f $res/iperf-$m.dat ]] &&
-			printf '"%s" using ($1 / 1000):3 with steps lw 2 title "%s", ' "$res/iperf-$m.dat" "$m"; done | sed 's/, $//')
-	EOF
 fi
 
 {
@@ -172,7 +177,7 @@ fi
 	if [[ -n $work ]]; then
 		echo "## TCP workloads: HTTP and iperf3"
 		echo
-		echo "workloads.sh: inline mode, 150 ms downtime asked, controller delay 200 ms,"
+		echo "workloads.sh: inline and encap mode, 150 ms downtime asked, controller delay 200 ms,"
 		echo "End.BFW buffer 65536, links between gateway and hosts at MTU 1600 (room for"
 		echo "the SRH on full-sized packets). The servers in the VM answer through its"
 		echo "own link to the gateway: only the client's packets take the migrating path."
@@ -185,29 +190,33 @@ fi
 		echo "Shares over all requests; a failed request (no answer within 10 s) counts"
 		echo "as slower than 1 s. Percentiles over the answered ones."
 		echo
-		echo "| mechanism | requests | failed | > 1 s % | < 200 ms % | p50 ms | p99 ms | max ms | client late max ms | downtime ms |"
-		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-		jq -r 'select(.bench == "http") | "| \(.mechanism) | \(.http.requests) | \(.http.failed) | \(.http.share_over_1s * 100 | . * 100 | round / 100) | \(.http.share_under_200ms * 100 | . * 100 | round / 100) | \(.http.p50_ms) | \(.http.p99_ms) | \(.http.max_ms) | \(.http.late_max_ms) | \(.downtime_ms) |"' "$work"
+		echo "| mode | mechanism | requests | failed | > 1 s % | < 200 ms % | p50 ms | p99 ms | max ms | client late max ms | downtime ms |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		jq -r 'select(.bench == "http") | "| \(.mode) | \(.mechanism) | \(.http.requests) | \(.http.failed) | \(.http.share_over_1s * 100 | . * 100 | round / 100) | \(.http.share_under_200ms * 100 | . * 100 | round / 100) | \(.http.p50_ms) | \(.http.p99_ms) | \(.http.max_ms) | \(.http.late_max_ms) | \(.downtime_ms) |"' "$work"
 		echo
-		echo "![HTTP response-time CDF](bench/http_cdf.png)"
-		echo
+		for mode in $modes; do
+			echo "![HTTP response-time CDF, $mode mode](bench/http_cdf-$mode.png)"
+			echo
+		done
 		echo "### iperf3: 50 flows client -> VM, a report every 0.5 s"
 		echo
 		echo "Aggregate throughput over all reports but the first second's (slow start) and over those that overlap the"
 		echo "migration (its start to 3 s after the resume: \"window\"); ratios to the"
 		echo "none run's mean."
 		echo
-		echo "| mechanism | mean Mbit/s | min | p5 | window min | window p5 | window min / none | window p5 / none | p5 / none | retransmits | downtime ms |"
-		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-		jq -r 'select(.bench == "iperf") | "| \(.mechanism) | \(.iperf.mean_mbps) | \(.iperf.min_mbps) | \(.iperf.p5_mbps) | \(.iperf.window_min_mbps) | \(.iperf.window_p5_mbps) | \(.iperf.vs_none.window_min) | \(.iperf.vs_none.window_p5) | \(.iperf.vs_none.p5) | \(.iperf.retransmits) | \(.downtime_ms) |"' "$work"
+		echo "| mode | mechanism | mean Mbit/s | min | p5 | window min | window p5 | window min / none | window p5 / none | p5 / none | retransmits | downtime ms |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		jq -r 'select(.bench == "iperf") | "| \(.mode) | \(.mechanism) | \(.iperf.mean_mbps) | \(.iperf.min_mbps) | \(.iperf.p5_mbps) | \(.iperf.window_min_mbps) | \(.iperf.window_p5_mbps) | \(.iperf.vs_none.window_min) | \(.iperf.vs_none.window_p5) | \(.iperf.vs_none.p5) | \(.iperf.retransmits) | \(.downtime_ms) |"' "$work"
 		echo
-		echo "![iperf3 throughput over time](bench/iperf_throughput.png)"
-		echo
+		for mode in $modes; do
+			echo "![iperf3 throughput over time, $mode mode](bench/iperf_throughput-$mode.png)"
+			echo
+		done
 	fi
 	[[ $scen == /dev/null ]] || "$top/selftests/bench/scenarios_md.sh" "$scen"
 	echo "## Not measured yet"
 	echo
-	echo "Several runs per cell with spread; encap mode for the TCP workloads."
+	echo "Several runs per cell with spread."
 	[[ -n $work ]] || echo "HTTP and iperf3: workloads.sh did not run."
 } > "$doc/benchmarks.md"
 echo "bench: Documentation/benchmarks.md, benchmarks.json, bench/*.png written"
