@@ -8,10 +8,11 @@
 #   make bench           the benchmarks in one guest (6.12): writes
 #                        Documentation/benchmarks.{md,json} and bench/*.png
 #   make check           install what is needed, check style, run the tools'
-#                        unit tests and host checks (seg6mig gw, the libvirt
-#                        listener, the test programs), test the test runner,
-#                        then run the whole
-#                        suite in QEMU guests on every supported kernel
+#                        unit tests and host checks (the libvirt listener,
+#                        the test programs), test the test runner, then run
+#                        the whole suite (with seg6mig gw's checks, which
+#                        need the kernel's seg6 encap) in QEMU guests on
+#                        every supported kernel
 #                          KVER=6.12 (or a full release): one kernel
 #                          T=name (or a shell pattern): one test
 #   make check-debug     build the debug kernel (KASAN, lockdep, kmemleak...;
@@ -63,7 +64,8 @@ bench:
 check:
 	scripts/install-deps.sh
 	$(MAKE) checkpatch
-	$(MAKE) -C tools check
+	$(MAKE) -C tools seg6mig tests/unit
+	tools/tests/unit
 	bash tools/libvirt/test_events.sh
 	$(MAKE) -C selftests/tools
 	selftests/tools/test_tools.sh

@@ -4,8 +4,8 @@
 # Hostile SRv6 packets at End.FWP (s1, VM present) and End.BFW (s2, VM
 # absent): tools/srv6_fuzz.py sends random and edge-case packets and says,
 # from its model of SPEC section 2 and of the kernel's End checks, what each
-# must become. In three phases (the ports' seg6_require_hmac 0, 1 and -1)
-# this test asserts:
+# must become. In six phases of COUNT/4 packets (the ports'
+# seg6_require_hmac 0 four times, then 1 and -1) this test asserts:
 # - every counter of both SIDs is what the model says (local, next, absent,
 #   errors, buffered), and the kernels counted what they dropped: the
 #   gateway's header/length drops, the unreachable next segments on s1 and
@@ -14,7 +14,10 @@
 #   which numbers them), nothing else;
 # - once the VM's port is on s2, End.BFW releases exactly the VM's packets
 #   it queued, in arrival order, and holds the other VIPs' until the route
-#   goes.
+#   goes. Then the VM goes back to s1 and End.BFW's route is replaced
+#   for the next phase: its queue only ever holds one phase's packets,
+#   younger than its hold (60 s, the most the module takes) also on the
+#   debug kernel, where the whole test takes minutes.
 set -eu
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
@@ -22,7 +25,7 @@ require_root
 require_module
 
 FUZZ=$SEG6_MIG_TOP/selftests/tools/srv6_fuzz.py
-COUNT=${FUZZ_COUNT:-8000}   # packets in the first phase, a quarter in the others
+COUNT=${FUZZ_COUNT:-8000}   # a quarter in each of the six phases: 12000 packets
 SEED=${FUZZ_SEED:-1}
 KEYID=7
 SECRET=seg6-mig-fuzz
@@ -33,11 +36,25 @@ want() { jq -r ".$1" <<<"$model"; }
 fwp_total() { echo $(($(mig_stat 1 $S1_FWP local) + $(mig_stat 1 $S1_FWP next) +
 	$(mig_stat 1 $S1_FWP absent) + $(mig_stat 1 $S1_FWP errors))); }
 bfw_total() { echo $(($(mig_stat 2 $S2_BFW buffered) + $(mig_stat 2 $S2_BFW errors))); }
+# A fresh End.BFW: new counters, an empty queue.
+bfw_route() {
+	n_s2 ip -6 route "$1" "$S2_BFW/128" encap seg6local action End.BFW count \
+		buffer 65536 buffer-bytes 1073741824 hold 60000 dev s2-gw
+}
+vm_oper_up() { [[ $(n_s1 cat /sys/class/net/vmport/operstate) == up ]]; }
+# The VM back on s1, its neighbour entry there set (no NDP, whose
+# resolution would queue, and could drop, the phase's first packets).
+vm_back() {
+	vm_attach 1
+	n_s1 ip -6 neigh replace "$VIP" lladdr "$VM_MAC" dev vmport nud permanent
+	busywait 10000 vm_oper_up || fail "vmport on s1 not operationally up"
+}
 totals_are() { [[ $(fwp_total) == "$1" && $(bfw_total) == "$2" ]]; }
 
 topo_setup inline
 add_fwp 1 count
-add_bfw count buffer 65536 buffer-bytes 1073741824 hold 60000
+bfw_route add
+VM_MAC=$(n_vm cat /sys/class/net/eth0/address)
 n_s1 ip -6 route add unreachable fc00:dead::/64
 for ns in "$NS_S1" "$NS_S2"; do
 	setsid -w ip -n "$ns" sr hmac set $KEYID sha256 <<<"$SECRET" >/dev/null 2>&1
@@ -53,15 +70,22 @@ coproc FUZZER { n_client taskset -c 0 /usr/bin/python3 "$FUZZ" send --dev c-gw \
 	--gw-mac "$(n_gw cat /sys/class/net/gw-c/address)" --src "$CLIENT" \
 	--vip "$VIP" --fwp $S1_FWP --bfw $S2_BFW --key "$KEYID:$SECRET"; }
 
-declare -A sum=()
-vm_now=()
-vm_release=()
+# vm_got: what the VM's sniffer holds, into $got.
+vm_got() {
+	echo x >&"${SNIFF[1]}"
+	read -r -t "$(slow_ms 60)" got <&"${SNIFF[0]}" || fail "sniffer did not answer"
+}
+labels_are() { vm_got; [[ $(jq '.labels | length' <<<"$got") -ge $1 ]]; }
+flushed_is() { [[ $(mig_stat 2 $S2_BFW flushed) == "$1" ]]; }
+
+declare -A sum=() b=()
+seen=0		# labels the VM got in the phases before
 net0=$(softnet_drops)
 phase=0
-for require in 0 1 -1; do
+for require in 0 0 0 0 1 -1; do
 	phase=$((phase + 1))
-	n=$COUNT
-	((phase == 1)) || n=$((COUNT / 4))
+	n=$((COUNT / 4))
+	((phase == 1)) || bfw_route replace
 	n_s1 sysctl -qw net.ipv6.conf.s1-gw.seg6_require_hmac=$require
 	n_s2 sysctl -qw net.ipv6.conf.s2-gw.seg6_require_hmac=$require
 	gw_hdr0=$(($(snmp6 "$NS_GW" Ip6InHdrErrors) + $(snmp6 "$NS_GW" Ip6InTruncatedPkts)))
@@ -70,24 +94,26 @@ for require in 0 1 -1; do
 
 	echo "$((SEED + phase)) $n $require" >&"${FUZZER[1]}"
 	read -r -t "$(slow_ms 600)" model <&"${FUZZER[0]}" || fail "srv6_fuzz.py did not answer"
+	# End.FWP's counters add up over the phases, End.BFW's are the phase's.
 	for k in fwp_errors fwp_local fwp_next fwp_absent bfw_errors bfw_buffered \
 		bfw_buffered_vip; do
 		sum[$k]=$((${sum[$k]:-0} + $(want $k)))
+		b[$k]=$(want $k)
 	done
-	mapfile -t -O ${#vm_now[@]} vm_now < <(jq -r '.vm_now[]' <<<"$model")
-	mapfile -t -O ${#vm_release[@]} vm_release < <(jq -r '.vm_release[]' <<<"$model")
+	mapfile -t vm_now < <(jq -r '.vm_now[]' <<<"$model")
+	mapfile -t vm_release < <(jq -r '.vm_release[]' <<<"$model")
 
 	fwp=$((sum[fwp_errors] + sum[fwp_local] + sum[fwp_next] + sum[fwp_absent]))
-	bfw=$((sum[bfw_errors] + sum[bfw_buffered]))
+	bfw=$((b[bfw_errors] + b[bfw_buffered]))
 	busywait 60000 totals_are $fwp $bfw ||
 		fail "phase $phase: End.FWP counted $(fwp_total) of $fwp, End.BFW $(bfw_total) of $bfw (softnet drops $(($(softnet_drops) - net0)))"
 	for k in local next absent errors; do
 		assert_eq "phase $phase: End.FWP $k" "${sum[fwp_$k]}" "$(mig_stat 1 $S1_FWP $k)"
 	done
 	for k in buffered errors; do
-		assert_eq "phase $phase: End.BFW $k" "${sum[bfw_$k]}" "$(mig_stat 2 $S2_BFW $k)"
+		assert_eq "phase $phase: End.BFW $k" "${b[bfw_$k]}" "$(mig_stat 2 $S2_BFW $k)"
 	done
-	assert_eq "phase $phase: End.BFW queue" "${sum[bfw_buffered]}" "$(mig_stat 2 $S2_BFW qlen)"
+	assert_eq "phase $phase: End.BFW queue" "${b[bfw_buffered]}" "$(mig_stat 2 $S2_BFW qlen)"
 	gw_hdr=$(($(snmp6 "$NS_GW" Ip6InHdrErrors) + $(snmp6 "$NS_GW" Ip6InTruncatedPkts) - gw_hdr0))
 	(($(want gw_dropped) <= gw_hdr)) ||
 		fail "phase $phase: the gateway dropped $(want gw_dropped) before any SID, counted $gw_hdr"
@@ -95,40 +121,33 @@ for require in 0 1 -1; do
 		$(($(snmp6 "$NS_S1" Ip6InNoRoutes) - s1_nr0))
 	assert_eq "phase $phase: next segments unreachable at the gateway" "$(want gw_noroute)" \
 		$(($(snmp6 "$NS_GW" Ip6InNoRoutes) - gw_nr0))
-	echo "ok: phase $phase (seg6_require_hmac $require): $(jq -c 'del(.vm_now, .vm_release)' <<<"$model")"
+
+	busywait 30000 labels_are $((seen + ${#vm_now[@]})) ||
+		fail "phase $phase: the VM got $(($(jq '.labels | length' <<<"$got") - seen)) of ${#vm_now[@]}"
+	assert_eq "phase $phase: packets the VM's sniffer missed" 0 "$(jq -r .dropped <<<"$got")"
+	assert_eq "phase $phase: packets the VM got without a label" 0 "$(jq -r .unlabelled <<<"$got")"
+	assert_eq "phase $phase: the packets the VM got (End.FWP local)" \
+		"$(printf '%s\n' "${vm_now[@]}" | sort -n | tr '\n' ' ')" \
+		"$(jq -r ".labels[$seen:][]" <<<"$got" | sort -n | tr '\n' ' ')"
+	seen=$((seen + ${#vm_now[@]}))
+
+	# The VM moves to s2: End.BFW releases its packets, in arrival order.
+	vm_attach 2
+	busywait 30000 flushed_is "${b[bfw_buffered_vip]}" ||
+		fail "phase $phase: End.BFW flushed $(mig_stat 2 $S2_BFW flushed), want ${b[bfw_buffered_vip]}"
+	busywait 30000 labels_are $((seen + ${#vm_release[@]})) ||
+		fail "phase $phase: the VM got $(($(jq '.labels | length' <<<"$got") - seen)) of the ${#vm_release[@]} released"
+	assert_eq "phase $phase: End.BFW's released packets, in order" \
+		"$(printf '%s ' "${vm_release[@]}")" \
+		"$(jq -r ".labels[$seen:][]" <<<"$got" | tr '\n' ' ')"
+	assert_eq "phase $phase: packets the VM got without a label" 0 "$(jq -r .unlabelled <<<"$got")"
+	assert_eq "phase $phase: End.BFW still holds the other VIPs'" \
+		$((b[bfw_buffered] - b[bfw_buffered_vip])) "$(mig_stat 2 $S2_BFW qlen)"
+	seen=$((seen + ${#vm_release[@]}))
+	vm_back
+	echo "ok: phase $phase (seg6_require_hmac $require): $(jq -c 'del(.vm_now, .vm_release)' <<<"$model"); the VM got End.FWP's ${#vm_now[@]}, then End.BFW's ${#vm_release[@]} in order"
 done
-
-# vm_got: what the VM's sniffer holds, into $got.
-vm_got() {
-	echo x >&"${SNIFF[1]}"
-	read -r -t "$(slow_ms 60)" got <&"${SNIFF[0]}" || fail "sniffer did not answer"
-}
-vm_got
-assert_eq "packets the VM's sniffer missed" 0 "$(jq -r .dropped <<<"$got")"
-assert_eq "packets the VM got without a label" 0 "$(jq -r .unlabelled <<<"$got")"
-assert_eq "the packets the VM got (End.FWP local)" \
-	"$(printf '%s\n' "${vm_now[@]}" | sort -n | tr '\n' ' ')" \
-	"$(jq -r '.labels[]' <<<"$got" | sort -n | tr '\n' ' ')"
-echo "ok: the VM got the ${#vm_now[@]} packets End.FWP delivered, nothing else"
-
 assert_eq "softnet backlog drops" 0 $(($(softnet_drops) - net0))
 
-# The VM moves to s2: End.BFW releases its packets, in arrival order.
-vm_attach 2
-flushed_is() { [[ $(mig_stat 2 $S2_BFW flushed) == "$1" ]]; }
-busywait 30000 flushed_is "${sum[bfw_buffered_vip]}" ||
-	fail "End.BFW flushed $(mig_stat 2 $S2_BFW flushed), want ${sum[bfw_buffered_vip]}"
-all=$((${#vm_now[@]} + ${#vm_release[@]}))
-labels_are() { vm_got; [[ $(jq '.labels | length' <<<"$got") -ge $1 ]]; }
-busywait 30000 labels_are $all ||
-	fail "the VM got $(jq '.labels | length' <<<"$got") of $all (sniffer missed $(jq .dropped <<<"$got"))"
-assert_eq "End.BFW's released packets, in order" \
-	"$(printf '%s ' "${vm_release[@]}")" \
-	"$(jq -r ".labels[${#vm_now[@]}:][]" <<<"$got" | tr '\n' ' ')"
-assert_eq "packets the VM got without a label" 0 "$(jq -r .unlabelled <<<"$got")"
-assert_eq "End.BFW still holds the other VIPs'" \
-	$((sum[bfw_buffered] - sum[bfw_buffered_vip])) "$(mig_stat 2 $S2_BFW qlen)"
-echo "ok: End.BFW released the VM's ${#vm_release[@]} packets in order, holds $(mig_stat 2 $S2_BFW qlen) for absent VIPs"
-
-sent=$((COUNT + 2 * (COUNT / 4)))
+sent=$(((COUNT / 4) * phase))
 echo "fuzz: sent $sent; End.FWP local ${sum[fwp_local]} next ${sum[fwp_next]} absent ${sum[fwp_absent]} errors ${sum[fwp_errors]}; End.BFW buffered ${sum[bfw_buffered]} (VM ${sum[bfw_buffered_vip]}) errors ${sum[bfw_errors]}"

@@ -70,7 +70,7 @@ kill_tree() {
 	for c in $(pgrep -P "$1"); do
 		kill_tree "$c"
 	done
-	kill -TERM "$1" 2>/dev/null
+	kill -TERM "$1" 2>/dev/null || true
 }
 
 # snmp6 NS NAME: one IPv6 SNMP counter of a namespace.
