@@ -105,9 +105,6 @@ setup() {
 	ip netns exec "$T" sysctl -qw net.ipv6.conf.all.seg6_enabled=1 \
 		net.ipv6.conf.t0.seg6_enabled=1 net.ipv6.conf.all.forwarding=1
 	ip -n "$A" -6 route add 2001:db8:3::/64 via 2001:db8:2::2
-	# Reach B's loopback address through an inline SRH via B's link address.
-	ip -n "$A" -6 route add 2001:db8:b::2/128 encap seg6 mode inline \
-		segs 2001:db8:1::2 dev a0
 	# Resolve neighbours before measuring: the first neighbour solicitation
 	# can leave before the veth has carrier and is only retried after 1 s.
 	for dst in 2001:db8:1::2 10.0.1.2 2001:db8:2::2; do
@@ -159,6 +156,10 @@ tap() {
 echo "# udpseq: command line"
 check_cmd "udpseq without a mode exits 1" \
 	bash -c "'$UDPSEQ' 2> /dev/null; [[ \$? == 1 ]]"
+check_cmd "udpseq send -S with a segment that is not IPv6 exits 1" \
+	bash -c "'$UDPSEQ' send -d ::1 -p 9 -n 1 -S 10.0.0.1 2> /dev/null; [[ \$? == 1 ]]"
+check_cmd "udpseq send -S to an IPv4 ADDR exits 1" \
+	bash -c "'$UDPSEQ' send -d 127.0.0.1 -p 9 -n 1 -S ::1 2> /dev/null; [[ \$? == 1 ]]"
 check_cmd "udpseq recv without -p exits 1" \
 	bash -c "'$UDPSEQ' recv -j 2> /dev/null; [[ \$? == 1 ]]"
 check_cmd "udpseq send with a payload below 20 bytes exits 1" \
@@ -189,8 +190,8 @@ udp a4 5002 "-t 300 -e 10.0.1.99" "-d 10.0.1.2 -n 100 -r 0"
 check "IPv4: received 100, lost 0, dst_mismatch 100 (pktinfo differs from -e)" "$tmp/a4.json" \
 	'.received == 100 and .lost == 0 and .dst_mismatch == 100'
 
-echo "# (a) inline SRH via B's link address to B's loopback address"
-udp srh 5003 "-t 300 -e 2001:db8:b::2" "-d 2001:db8:b::2 -n 100 -r 10000"
+echo "# (a) -S: an SRH via B's link address to B's loopback address"
+udp srh 5003 "-t 300 -e 2001:db8:b::2" "-d 2001:db8:b::2 -S 2001:db8:1::2 -n 100 -r 10000"
 check "SRH: received 100, rthdr 100, destination is the final segment" "$tmp/srh.json" \
 	'.received == 100 and .rthdr == 100 and .dst_mismatch == 0'
 
@@ -284,12 +285,7 @@ else
 	echo "     (no ethtool: full-checksum path with correct packets not checked)"
 fi
 
-srh_to_tap() {
-	ip -n "$A" -6 route replace 2001:db8:3::100/128 encap seg6 mode inline \
-		segs 2001:db8:2::2 dev a1
-}
-tap tapsrh "-n 20 -t 5000 -p 7000" srh_to_tap "-d 2001:db8:3::100 -p 7000 -n 20 -r 1000"
-ip -n "$A" -6 route del 2001:db8:3::100/128
+tap tapsrh "-n 20 -t 5000 -p 7000" true "-d 2001:db8:3::100 -S 2001:db8:2::2 -p 7000 -n 20 -r 1000"
 check "SRH kept (SL 0) after T: with_rthdr 20, csum_ok 20, csum_bad 0" "$tmp/tapsrh.json" \
 	'.ipv6_l4 == 20 and .with_rthdr == 20 and .csum_ok == 20 and .csum_bad == 0'
 echo "     $(jq -c '{with_rthdr, partial, csum_ok}' "$tmp/tapsrh.json")"

@@ -43,6 +43,7 @@
 #define MAX_PAYLOAD	65000
 #define MAX_SEQ		(1ull << 28)	/* receiver: larger seqs are invalid */
 #define BATCH		64
+#define MAX_SEGS	8		/* -S: segments besides ADDR */
 
 #ifndef SO_RXQ_OVFL
 #define SO_RXQ_OVFL	40
@@ -78,7 +79,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: udpseq send -d ADDR -p PORT -n COUNT [-r RATE_PPS] [-s PAYLOAD_BYTES]\n"
-		"                   [-I IFNAME] [-f FIRST_SEQ] [-B]\n"
+		"                   [-I IFNAME] [-f FIRST_SEQ] [-B] [-S SEG[,SEG...]]\n"
 		"       udpseq recv -p PORT [-b BIND_ADDR] [-n EXPECTED] [-t IDLE_TIMEOUT_MS]\n"
 		"                   [-w WAIT_FIRST_MS] [-j] [-o ARRIVALS_FILE] [-e EXPECT_DST]\n"
 		"                   [-R RESUME_FILE]\n"
@@ -88,7 +89,8 @@ static void usage(void)
 		"       udpseq pong -a ADDR\n"
 		"send: COUNT datagrams with seqs FIRST_SEQ.. (default 0) at RATE_PPS\n"
 		"  (default 0 = as fast as possible), payload default 64 bytes (min %d);\n"
-		"  -B sends through a raw socket with a deliberately wrong UDP checksum.\n"
+		"  -B sends through a raw socket with a deliberately wrong UDP checksum;\n"
+		"  -S sends through an SRH (IPV6_RTHDR type 4): via each SEG, then ADDR.\n"
 		"recv: until EXPECTED seqs 0..EXPECTED-1 all arrived, or IDLE_TIMEOUT_MS\n"
 		"  (default 2000) without a datagram after the first one, or WAIT_FIRST_MS\n"
 		"  (default 10000) without any; SIGINT/SIGTERM also end it. Prints a\n"
@@ -240,9 +242,57 @@ static uint16_t wrong_udp_csum(const struct sockaddr_storage *src,
 	return htons(bad);
 }
 
+/*
+ * -S: a sticky type 4 routing header (RFC 8754) through SEGS, a comma
+ * separated list in travel order. The kernel puts the socket's destination
+ * into Segment List[0] and sends to Segment List[Segments Left] (the first
+ * SEG) itself, so this needs no seg6 lwtunnel, only IPv6.
+ */
+static int srh_setup(int fd, const char *segs)
+{
+	struct in6_addr list[MAX_SEGS + 1];
+	unsigned char buf[8 + 16 * (MAX_SEGS + 1)];
+	char *copy, *tok, *save = NULL;
+	int n = 0, i;
+
+	copy = strdup(segs);
+	if (!copy)
+		return -1;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_SEGS) {
+			fprintf(stderr, "udpseq: -S: more than %d segments\n", MAX_SEGS);
+			free(copy);
+			return -1;
+		}
+		if (inet_pton(AF_INET6, tok, &list[++n]) != 1) {
+			fprintf(stderr, "udpseq: -S: not an IPv6 address: %s\n", tok);
+			free(copy);
+			return -1;
+		}
+	}
+	free(copy);
+	if (!n) {
+		fprintf(stderr, "udpseq: -S: no segment\n");
+		return -1;
+	}
+	memset(buf, 0, sizeof(buf));
+	buf[1] = (unsigned char)(2 * (n + 1));	/* hdrlen: 8-octet units after the first */
+	buf[2] = 4;				/* routing type: SRH */
+	buf[3] = (unsigned char)n;		/* segments left */
+	buf[4] = (unsigned char)n;		/* last entry */
+	/* Segment List[0] is the last hop (ADDR, filled in by the kernel). */
+	for (i = 1; i <= n; i++)
+		memcpy(buf + 8 + 16 * i, &list[n + 1 - i], 16);
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RTHDR, buf, 8 + 16 * (n + 1)) < 0) {
+		fprintf(stderr, "udpseq: -S: IPV6_RTHDR: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int do_send(int argc, char **argv)
 {
-	const char *addr = NULL, *ifname = NULL;
+	const char *addr = NULL, *ifname = NULL, *segs = NULL;
 	uint64_t port = 0, count = 0, rate = 0, size = 64, first = 0;
 	bool have_port = false, have_count = false, bad_csum = false;
 	struct sockaddr_storage dst, src;
@@ -252,7 +302,7 @@ static int do_send(int argc, char **argv)
 	uint64_t i, sent = 0, errors = 0, t0, next, elapsed;
 	int fd, opt, last_err = 0;
 
-	while ((opt = getopt(argc, argv, "d:p:n:r:s:I:f:Bh")) != -1) {
+	while ((opt = getopt(argc, argv, "d:p:n:r:s:I:f:BS:h")) != -1) {
 		switch (opt) {
 		case 'd': addr = optarg; break;
 		case 'p': port = arg_u64("-p", optarg, 65535); have_port = true; break;
@@ -262,6 +312,7 @@ static int do_send(int argc, char **argv)
 		case 'I': ifname = optarg; break;
 		case 'f': first = arg_u64("-f", optarg, UINT64_MAX / 2); break;
 		case 'B': bad_csum = true; break;
+		case 'S': segs = optarg; break;
 		default: usage();
 		}
 	}
@@ -277,6 +328,10 @@ static int do_send(int argc, char **argv)
 	}
 	if (resolve(addr, (uint16_t)port, &dst, &dlen))
 		return 1;
+	if (segs && (bad_csum || dst.ss_family != AF_INET6)) {
+		fprintf(stderr, "udpseq: -S needs an IPv6 ADDR and no -B\n");
+		return 1;
+	}
 	if (ifname && dst.ss_family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&dst;
 
@@ -307,6 +362,8 @@ static int do_send(int argc, char **argv)
 		fprintf(stderr, "udpseq: SO_BINDTODEVICE %s: %s\n", ifname, strerror(errno));
 		return 1;
 	}
+	if (segs && srh_setup(fd, segs))
+		return 1;
 
 	buf = calloc(1, hdr + size);
 	if (!buf) {
