@@ -75,7 +75,7 @@ check:
 check-debug:
 	scripts/install-deps.sh
 	scripts/build-debug-kernel.sh
-	selftests/vm.sh -k debug $(if $(T),-t '$(T)')
+	selftests/vm.sh -k debug -S 2 $(if $(T),-t '$(T)')
 
 # A round of stress.sh takes about twice its traffic's time under TCG.
 stress:

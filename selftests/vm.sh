@@ -3,13 +3,16 @@
 #
 # vm.sh: run the selftests in QEMU guests booting Debian's stock kernels.
 #
-#   vm.sh [-k SERIES|RELEASE]... [-t TEST]... [-j JOBS] [-T SECONDS] [-x DIR]
+#   vm.sh [-k SERIES|RELEASE]... [-t TEST]... [-j JOBS] [-S SHARDS] [-T SECONDS] [-x DIR]
 #
 #   -k  kernel to test (default: every series in selftests/kernels);
 #       "debug": the debug kernel (scripts/build-debug-kernel.sh), whose
 #       run also ends with a kmemleak scan (kmemleak_scan.sh)
 #   -t  test to run, by name or shell pattern (default: all)
 #   -j  guests booted at once (default: 2)
+#   -S  split each kernel's tests over SHARDS guests (default: 1), test i
+#       of the plan in guest i mod SHARDS: a TCG guest keeps about one host
+#       CPU busy, so two shards of the debug kernel take about half as long
 #   -T  time limit of one guest, in seconds (default: 3600, debug: 14400)
 #   -x  run the tests of DIR instead (the runner's own test uses it)
 #
@@ -26,7 +29,8 @@
 # The run fails when a test fails, when a guest does not power off within
 # its time limit, and when the guest's kernel log shows a warning
 # (selftests/kernel-warnings). Everything a run wrote stays under
-# .cache/runs/<kernel>/: console.log, dmesg, ktap, logs/<test>.log.
+# .cache/runs/<kernel>/ (<kernel>.<i>of<SHARDS>/ for a shard): console.log,
+# dmesg, ktap, logs/<test>.log.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,18 +40,21 @@ selftests=$top/selftests
 kernels=()
 tests=()
 jobs=2
+shards=1
 limit=
 testdir=$selftests
-while getopts "k:t:j:T:x:h" opt; do
+while getopts "k:t:j:S:T:x:h" opt; do
 	case $opt in
 	k) kernels+=("$OPTARG") ;;
 	t) tests+=("$OPTARG") ;;
 	j) jobs=$OPTARG ;;
+	S) shards=$OPTARG ;;
 	T) limit=$OPTARG ;;
 	x) testdir=$(cd "$OPTARG" && pwd) ;;
-	*) sed -n '4,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	*) sed -n '4,17s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
+[[ $shards =~ ^[1-9][0-9]*$ ]] || { echo "vm.sh: -S wants a number >= 1" >&2; exit 2; }
 if ((${#kernels[@]} == 0)); then
 	mapfile -t kernels < <(grep -v -e '^#' -e '^$' "$selftests/kernels")
 fi
@@ -146,9 +153,10 @@ build_module() {
 	}
 }
 
-# Boot one kernel and run its plan; leaves the results in $run.
+# boot_guest RELEASE RUN_DIR LIMIT: boot one kernel and run the plan in
+# RUN_DIR; leaves the results there.
 boot_guest() {
-	local rel=$1 limit=$2 run=$cache/runs/$1 accel=tcg,thread=multi
+	local rel=$1 run=$2 limit=$3 accel=tcg,thread=multi
 	[[ ${SEG6_MIG_ACCEL:-} == kvm ]] && accel=kvm
 	timeout -k 10 "$limit" qemu-system-x86_64 \
 		-nodefaults -no-reboot -display none -monitor none \
@@ -172,10 +180,30 @@ xfail_of() {
 		"$selftests/expected-failures"
 }
 
-# Run one kernel from fetch to results. Prints its KTAP as it comes.
+# The module and the initramfs of one kernel, once for all its shards.
+prepare_kernel() {
+	local rel=$1
+	build_module "$rel" || { echo "build failed" > "$cache/build/$rel/error"; return; }
+	make_initramfs "$rel" ||
+		{ echo "initramfs failed" > "$cache/build/$rel/error"; return; }
+}
+
+# The run directory of shard I (0-based) of RELEASE.
+run_dir() {
+	if ((shards == 1)); then
+		echo "$cache/runs/$1"
+	else
+		echo "$cache/runs/$1.$(($2 + 1))of$shards"
+	fi
+}
+
+# run_kernel RELEASE SHARD: one guest of a kernel, from its plan to its
+# results. Prints its KTAP as it comes.
 run_kernel() {
-	local rel=$1 run=$cache/runs/$1 name dir cmd xf tlimit=${SEG6_MIG_TEST_LIMIT:-900} var
-	local glimit=${limit:-3600} slow=1
+	local rel=$1 shard=$2 run name dir cmd xf tlimit=${SEG6_MIG_TEST_LIMIT:-900} var
+	local glimit=${limit:-3600} slow=1 i=0 tag=$1
+	run=$(run_dir "$rel" "$shard")
+	((shards == 1)) || tag=${run##*/}
 	if [[ -n ${debug[$rel]:-} ]]; then
 		tlimit=${SEG6_MIG_TEST_LIMIT:-3600}
 		glimit=${limit:-14400}
@@ -184,11 +212,18 @@ run_kernel() {
 	rm -rf "$run"
 	mkdir -p "$run"
 	: > "$run/ktap"
-	build_module "$rel" || { echo "build failed" > "$run/error"; return; }
-	make_initramfs "$rel" || { echo "initramfs failed" > "$run/error"; return; }
+	if [[ -f $cache/build/$rel/error ]]; then
+		cp "$cache/build/$rel/error" "$run/error"
+		return
+	fi
+	# The build check and the leak scan are in every shard, the tests
+	# dealt out in turn.
 	while IFS=$'\t' read -r name dir cmd; do
 		# The debug kernel's leak scan ends every run of it, whatever -t.
 		[[ $name == kmemleak ]] || selected "$name" || continue
+		if [[ $name != build && $name != kmemleak ]]; then
+			((i++ % shards == shard)) || continue
+		fi
 		xf=$(xfail_of "$rel" "$name")
 		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" $tlimit "${xf:-$'-\t-'}" "$dir" "$cmd"
 	done < <(printf 'build\t%s\t./build_log_clean.sh %s\n' "$selftests" "$cache/build/$rel/build.log"
@@ -207,9 +242,9 @@ run_kernel() {
 	# Progress as it comes; tail ends with this subshell.
 	local me=$BASHPID
 	tail -n +1 -F --pid="$me" "$run/ktap" 2>/dev/null |
-		sed -u "s/^/# [$rel] /" &
+		sed -u "s/^/# [$tag] /" &
 	local rc=0
-	boot_guest "$rel" "$glimit" || rc=$?
+	boot_guest "$rel" "$run" "$glimit" || rc=$?
 	if ((rc == 124 || rc == 137)); then
 		echo "guest did not power off within ${glimit}s" > "$run/error"
 	elif [[ ! -f $run/finished ]]; then
@@ -225,10 +260,11 @@ first_splat() {
 		on { print; if (++n >= 80 || /---\[ end/) exit }' "$1"
 }
 
-# Summarise one kernel: its KTAP, plus the run-level failures (no result
-# for a planned test, guest lost, warning anywhere in the console log).
+# report RUN_DIR: summarise one guest: its KTAP, plus the run-level
+# failures (no result for a planned test, guest lost, warning anywhere in
+# the console log).
 report() {
-	local rel=$1 run=$cache/runs/$1 pass fail skip xfail planned got
+	local run=$1 rel=${1##*/} pass fail skip xfail planned got
 	echo "# ==== $rel ===="
 	cat "$run/ktap"
 	pass=$(grep -cE '^ok [0-9]+ [^#]*$' "$run/ktap" || true)
@@ -298,17 +334,26 @@ for d in "$top/tools" "$selftests/tools"; do
 	fi
 done
 
-# Guests run side by side, at most $jobs at a time.
+# Modules built side by side, then the guests, at most $jobs at a time.
 for rel in "${releases[@]}"; do
-	while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
-	log "booting $rel"
-	run_kernel "$rel" &
+	rm -f "$cache/build/$rel/error"
+	prepare_kernel "$rel" &
+done
+wait
+for rel in "${releases[@]}"; do
+	for ((shard = 0; shard < shards; shard++)); do
+		while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
+		log "booting $rel$( ((shards == 1)) || echo " (shard $((shard + 1)) of $shards)")"
+		run_kernel "$rel" "$shard" &
+	done
 done
 wait
 
 total_pass=0 total_fail=0 total_skip=0 total_xfail=0
 for rel in "${releases[@]}"; do
-	report "$rel"
+	for ((shard = 0; shard < shards; shard++)); do
+		report "$(run_dir "$rel" "$shard")"
+	done
 done
 log "${#releases[@]} kernel(s) in ${SECONDS}s"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped, $total_xfail expected failures"
