@@ -11,8 +11,8 @@
 #   -t  test to run, by name or shell pattern (default: all)
 #   -j  guests booted at once (default: 2)
 #   -S  split each kernel's tests over SHARDS guests (default: 1), test i
-#       of the plan in guest i mod SHARDS: a TCG guest keeps about one host
-#       CPU busy, so two shards of the debug kernel take about half as long
+#       of the plan in guest i mod SHARDS (a TCG guest leaves host CPU
+#       idle: make check-debug runs two)
 #   -T  time limit of one guest, in seconds (default: 3600, debug: 14400)
 #   -x  run the tests of DIR instead (the runner's own test uses it)
 #

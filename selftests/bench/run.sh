@@ -18,10 +18,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${SEG6_MIG_CACHE:-$top/.cache}
 series=6.12
 res=
+redo=0
 while getopts "k:r:h" opt; do
 	case $opt in
 	k) series=$OPTARG ;;
-	r) res=$(cd "$OPTARG" && pwd) ;;
+	r) res=$(cd "$OPTARG" && pwd); redo=1 ;;
 	*) sed -n '4,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
@@ -35,7 +36,11 @@ if [[ -z $res ]]; then
 		-t "scenario_*" -T 5400 |
 		sed 's/^/# /'
 fi
-took=$SECONDS
+# How long the guest run took, kept with its results for -r.
+if [[ $redo == 0 ]]; then
+	echo "$SECONDS" > "$res/took"
+fi
+took=$(cat "$res/took" 2>/dev/null || echo 0)
 [[ -s $res/results.json ]] || { echo "bench: no results in $res" >&2; exit 1; }
 # workloads.sh's lines (HTTP, iperf3), when it ran.
 work=
@@ -142,8 +147,12 @@ fi
 {
 	echo "# Benchmarks"
 	echo
-	echo "Written by \`make bench\` ($((took / 60)) min $((took % 60)) s) on $(date -u +%Y-%m-%d):"
-	echo "host $machine, $cpus CPUs (shared with other work), guest Debian $rel"
+	if ((redo)); then
+		echo "Written by \`selftests/bench/run.sh -r\` from the results of a \`make bench\` run ($((took / 60)) min $((took % 60)) s) of $(date -u -r "$res/results.json" +%Y-%m-%d):"
+	else
+		echo "Written by \`make bench\` ($((took / 60)) min $((took % 60)) s) on $(date -u +%Y-%m-%d):"
+	fi
+	echo "host $machine, $cpus CPUs, guest Debian $rel"
 	echo "under QEMU TCG (2 vCPUs, 2 GiB): every figure is a TCG figure, far from"
 	echo "what hardware does; compare mechanisms with each other, not with the paper's"
 	echo "absolute numbers. Raw data: \`benchmarks.json\`. One run per cell."

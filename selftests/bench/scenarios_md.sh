@@ -13,7 +13,8 @@ res=$1
 # The module's drops are End.FWP's absent (no next segment, VIP absent),
 # End.BFW's overflow, expired and purged; the meters' packets are the only
 # ones through the SIDs after setup, so drops = lost when every loss is the
-# module's, and a loss outside it shows as lost > drops.
+# module's, and a loss outside it shows as lost > drops. What End.BFW still
+# holds (qlen) when the counters are read counts with the drops.
 why='
 def n: . // 0;
 def st($k): [.sids[] | select(. != null) | .[$k] | n] | add // 0;
@@ -22,10 +23,12 @@ def name: .mechanism + (if .variant != "none" then " (" + .variant + ")" else ""
 ([.vms[] | (.ping.held | n) + (.udp.held | n)] | add) as $held |
 ((.sids.s1_fwp.absent | n) + (.sids.s2_fwp.absent | n)) as $absent |
 st("overflow") as $ovf | st("expired") as $exp | st("purged") as $pur |
-($absent + $ovf + $exp + $pur) as $drops |
+st("qlen") as $held_yet |
+($absent + $ovf + $exp + $pur) as $dropped | ($dropped + $held_yet) as $drops |
 "- **\(name)**: \($lost) lost (ping + UDP, \(.vms | length) VM(s)), \($held) held then delivered. " +
-"The module dropped \($drops): End.FWP absent \($absent) (s1 \(.sids.s1_fwp.absent | n), s2 \(.sids.s2_fwp.absent | n))" +
+"The module dropped \($dropped): End.FWP absent \($absent) (s1 \(.sids.s1_fwp.absent | n), s2 \(.sids.s2_fwp.absent | n))" +
 ", End.BFW overflow \($ovf), expired \($exp), purged \($pur)" +
+(if $held_yet > 0 then "; End.BFW still held \($held_yet) when the meters stopped (End.FWP\u0027s packets queued behind a release the VM left before it ended)" else "" end) +
 (if $lost == 0 and $drops == 0 then ": nothing lost."
  elif $lost == $drops then ": every lost packet is one of these."
  elif $lost > $drops then "; \($lost - $drops) lost outside the module (no SID dropped them: in flight to a port as it went down, echo replies lost on their way back, or a meter that fell behind)."
