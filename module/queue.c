@@ -134,12 +134,24 @@ static struct seg6_mig_vip *seg6_mig_vip_new(struct seg6_mig_inst *inst,
 	return v;
 }
 
-/* Look at @inst's VIPs again once the last one seen has settled. */
-static void seg6_mig_settle_arm(struct seg6_mig_inst *inst)
+/*
+ * Have the release work look at @inst's VIPs again once @v has settled.
+ * The timer keeps the earliest such time of all VIPs (timer_reduce()), so
+ * End.FWP's packets leave v->late when v settles, not up to a settle time
+ * later; the work arms it again for those not settled yet. Rounded up, and
+ * one jiffy more for the tick's phase: early only by ktime vs jiffies skew,
+ * which the work's re-arm covers.
+ */
+static void seg6_mig_settle_arm(struct seg6_mig_inst *inst,
+				const struct seg6_mig_vip *v)
 {
-	if (!timer_pending(&inst->settle))
-		mod_timer(&inst->settle,
-			  jiffies + msecs_to_jiffies(inst->settle_ms) + 1);
+	u64 at = v->last_ns + (u64)inst->settle_ms * NSEC_PER_MSEC;
+	u64 now = ktime_get_ns();
+	unsigned int ms = 0;
+
+	if (at > now)
+		ms = DIV_ROUND_UP_ULL(at - now, NSEC_PER_MSEC);
+	timer_reduce(&inst->settle, jiffies + msecs_to_jiffies(ms) + 1);
 }
 
 /*
@@ -154,7 +166,7 @@ static void seg6_mig_vip_put(struct seg6_mig_inst *inst, struct seg6_mig_vip *v)
 		return;		/* put again when that ends */
 	if (!skb_queue_empty(&v->late) ||
 	    !seg6_mig_settled(inst, v, ktime_get_ns())) {
-		seg6_mig_settle_arm(inst);
+		seg6_mig_settle_arm(inst, v);
 		return;
 	}
 	hash_del(&v->node);
@@ -684,7 +696,7 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		v = seg6_mig_vip_new(inst, &pkt->vip);
 	if (v) {
 		v->last_ns = ktime_get_ns();
-		seg6_mig_settle_arm(inst);
+		seg6_mig_settle_arm(inst, v);
 	}
 	/* Nothing of v's own ahead (End.FWP's in v->late are younger). */
 	if (dst && (!v || (!v->flushing && skb_queue_empty(&v->skbs)))) {
@@ -757,7 +769,7 @@ bool seg6_mig_bfw_hold(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	}
 	queued = seg6_mig_enqueue(inst, &v->late, skb);
 	if (queued)
-		seg6_mig_settle_arm(inst);
+		seg6_mig_settle_arm(inst, v);
 	else
 		seg6_mig_overflow_note(inst);
 	spin_unlock(&inst->lock);

@@ -70,9 +70,51 @@ test_switch_order() {
 	topo_cleanup
 }
 delivered_over() { (($(stat delivered) > $1)); }
+stat_is() { [[ $(stat "$1") == "$2" ]]; }
+
+# End.FWP's held packets leave once End.BFW got nothing for the VIP for the
+# settle time (4 s here), counted from End.BFW's last packet, not from an
+# earlier one: A and B reach End.BFW (VIP present: delivered), B shortly
+# after A; C, after R(s2), reaches End.FWP and waits. C leaves no sooner
+# than 4 s after B was sent and within 6 s of B's delivery (2 s for a slow
+# guest and the counters' polling). The settle timer, armed at A, must not
+# wait for a second period (up to 8 s after B) when no other event kicks
+# the release work.
+test_settle_time() {
+	local t_b t_seen t_c
+	topo_setup inline
+	add_fwp 1 count
+	add_fwp 2 count
+	add_bfw count hold "$(hold_ms 20000)" settle 4000
+	vm_pause 1
+	vm_attach 2
+	gw_migrate
+	recv_start $PORT -n 3 -w 30000 -t 30000
+	send_udp $PORT 1
+	busywait 10000 stat_is delivered 1 || fail "settle: End.BFW delivered $(stat delivered) of A"
+	t_b=$(date +%s%3N)
+	send_udp $PORT 1 2000 -f 1
+	busywait 10000 stat_is delivered 2 || fail "settle: End.BFW delivered $(stat delivered) of A, B"
+	t_seen=$(date +%s%3N)
+	gw_run 2
+	send_udp $PORT 1 2000 -f 2
+	busywait 10000 fwp2_over 0 || fail "settle: End.FWP on s2 got nothing of C"
+	assert_eq "settle: C held (buffered)" 1 "$(stat buffered)"
+	busywait 20000 stat_is flushed 1 || fail "settle: C was not released"
+	t_c=$(date +%s%3N)
+	echo "# settle: C left $((t_c - t_b)) ms after B was sent, $((t_c - t_seen)) ms after it was seen delivered (settle 4000 ms)"
+	((t_c - t_b >= 4000)) || fail "settle: C left $((t_c - t_b)) ms after B was sent"
+	((t_c - t_seen <= 6000)) || fail "settle: C left $((t_c - t_seen)) ms after B, not within 2 s of the settle time"
+	recv_wait $PORT
+	assert_eq "settle: received" 3 "$(recv_result $PORT received)"
+	assert_eq "settle: reordered" 0 "$(recv_result $PORT reordered)"
+	topo_cleanup
+}
 fwp2() { mig_stat 2 $S2_FWP local; }
 fwp2_over() { (($(fwp2) > $1)); }
 
+test_settle_time
+echo "ok: End.FWP's held packets leave a settle time after End.BFW's last"
 for mode in inline encap; do
 	test_switch_order $mode
 	echo "ok: switch M(s1, s2) -> R(s2), $mode mode"
