@@ -236,8 +236,9 @@ run_kernel() {
 		SEG6_MIG_TOP=$top
 		SEG6_MIG_SLOW=$slow
 	EOT
-	for var in STRESS_SECONDS STRESS_ROUND STRESS_RATE STRESS_FAIL_NTH; do
-		[[ -z ${!var:-} ]] || echo "export $var=${!var}" >> "$run/env"
+	# The stress and scenario knobs (and the test bed's) reach the guest.
+	for var in $(compgen -v STRESS_) $(compgen -v SCEN_) $(compgen -v TB_); do
+		[[ -z ${!var:-} ]] || printf 'export %s=%q\n' "$var" "${!var}" >> "$run/env"
 	done
 	# Progress as it comes; tail ends with this subshell.
 	local me=$BASHPID

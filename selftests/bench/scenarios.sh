@@ -106,8 +106,12 @@ result() {
 		--arg mode "$GW_MODE" --arg variant "$VARIANT" --argjson sids "$sids" \
 		--arg release "$RELEASE_OUT" --argjson hold "$TB_HOLD" \
 		--argjson migs "$(jq -R -s -c 'split("\n") | map(select(length > 0) | split(" ") | map(tonumber)) |
-			map({downtime_ms: ((.[1] - .[0]) / 1e6 | . * 1000 | round / 1000),
-			     switch_after_resume_ms: ((.[2] - .[1]) / 1e6 | . * 1000 | round / 1000)})' \
+			def ms: . / 1e6 | . * 1000 | round / 1000;
+			. as $m | [range(length)] | map(. as $i | $m[$i] |
+			    {downtime_ms: (.[1] - .[0] | ms),
+			     switch_after_resume_ms: (.[2] - .[1] | ms)} +
+			    (if $i > 0 then {pause_after_previous_switch_ms: (.[0] - $m[$i - 1][2] | ms)}
+			     else {} end))' \
 			"$TRAFFIC_DIR/migrations")" \
 		'{bench: "scenario", scenario: $scen, mechanism: $mech, mode: $mode, variant: $variant,
 		  hold_ms: $hold, release: $release, migrations: $migs, vms: ., sids: $sids}' |
