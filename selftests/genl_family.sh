@@ -40,6 +40,10 @@ route_monitor_ready() {
 
 # show_field NS JQ: one value of `seg6mig show -s -j` in a namespace.
 show_field() { s6m -n "$1" -j -s show | jq -r "$2"; }
+# show_snap NS, then snap_field NS JQ: values of one `seg6mig show -s -j`
+# (many checks of one state, without a dump each: a debug guest is slow).
+show_snap() { s6m -n "$1" -j -s show > "$TRAFFIC_DIR/show.$1"; }
+snap_field() { jq -r "$2" < "$TRAFFIC_DIR/show.$1"; }
 bfw() { echo ".[] | select(.action == \"End.BFW\" and .sid == \"$S2_BFW\")"; }
 
 # monitor_start NAME NS: seg6mig monitor -j in NS, once it listens.
@@ -75,27 +79,29 @@ test_show_and_arrival() {
 	busywait 20000 stat_is qlen 20 || fail "qlen $(stat qlen), want 20"
 
 	# What show reports, against the traffic and ip -s.
-	assert_eq "show: End.BFW routes" 1 "$(show_field "$NS_S2" "[$(bfw)] | length")"
-	assert_eq "show: sid_len" 128 "$(show_field "$NS_S2" "$(bfw).sid_len")"
-	assert_eq "show: dev" s2-gw "$(show_field "$NS_S2" "$(bfw).dev")"
-	assert_eq "show: table" main "$(show_field "$NS_S2" "$(bfw).table")"
-	assert_eq "show: presence" carrier "$(show_field "$NS_S2" "$(bfw).presence")"
-	assert_eq "show: buffer" 8192 "$(show_field "$NS_S2" "$(bfw).buffer")"
-	assert_eq "show: hold_ms" "$(hold_ms 60000)" "$(show_field "$NS_S2" "$(bfw).hold_ms")"
-	assert_eq "show: settle_ms" 30 "$(show_field "$NS_S2" "$(bfw).settle_ms")"
-	assert_eq "show: qlen" 20 "$(show_field "$NS_S2" "$(bfw).qlen")"
-	assert_eq "show: buffered" 20 "$(show_field "$NS_S2" "$(bfw).stats.buffered")"
+	show_snap "$NS_S2"
+	show_snap "$NS_S1"
+	assert_eq "show: End.BFW routes" 1 "$(snap_field "$NS_S2" "[$(bfw)] | length")"
+	assert_eq "show: sid_len" 128 "$(snap_field "$NS_S2" "$(bfw).sid_len")"
+	assert_eq "show: dev" s2-gw "$(snap_field "$NS_S2" "$(bfw).dev")"
+	assert_eq "show: table" main "$(snap_field "$NS_S2" "$(bfw).table")"
+	assert_eq "show: presence" carrier "$(snap_field "$NS_S2" "$(bfw).presence")"
+	assert_eq "show: buffer" 8192 "$(snap_field "$NS_S2" "$(bfw).buffer")"
+	assert_eq "show: hold_ms" "$(hold_ms 60000)" "$(snap_field "$NS_S2" "$(bfw).hold_ms")"
+	assert_eq "show: settle_ms" 30 "$(snap_field "$NS_S2" "$(bfw).settle_ms")"
+	assert_eq "show: qlen" 20 "$(snap_field "$NS_S2" "$(bfw).qlen")"
+	assert_eq "show: buffered" 20 "$(snap_field "$NS_S2" "$(bfw).stats.buffered")"
 	assert_eq "show: buffered = ip -s" "$(stat buffered)" \
-		"$(show_field "$NS_S2" "$(bfw).stats.buffered")"
-	assert_eq "show: one VIP queued" 1 "$(show_field "$NS_S2" "$(bfw).vips | length")"
-	assert_eq "show: the VIP" "$VIP" "$(show_field "$NS_S2" "$(bfw).vips[0].vip")"
-	assert_eq "show: its packets" 20 "$(show_field "$NS_S2" "$(bfw).vips[0].packets")"
-	(($(show_field "$NS_S2" "$(bfw).vips[0].age_us") > 0)) || fail "show: age_us is 0"
-	(($(show_field "$NS_S2" "$(bfw).qbytes") >= 20 * 1000)) ||
-		fail "show: qbytes $(show_field "$NS_S2" "$(bfw).qbytes") for 20 packets"
+		"$(snap_field "$NS_S2" "$(bfw).stats.buffered")"
+	assert_eq "show: one VIP queued" 1 "$(snap_field "$NS_S2" "$(bfw).vips | length")"
+	assert_eq "show: the VIP" "$VIP" "$(snap_field "$NS_S2" "$(bfw).vips[0].vip")"
+	assert_eq "show: its packets" 20 "$(snap_field "$NS_S2" "$(bfw).vips[0].packets")"
+	(($(snap_field "$NS_S2" "$(bfw).vips[0].age_us") > 0)) || fail "show: age_us is 0"
+	(($(snap_field "$NS_S2" "$(bfw).qbytes") >= 20 * 1000)) ||
+		fail "show: qbytes $(snap_field "$NS_S2" "$(bfw).qbytes") for 20 packets"
 	assert_eq "show: s1's End.FWP passed them on" 20 \
-		"$(show_field "$NS_S1" '.[] | select(.action == "End.FWP") | .stats.next')"
-	assert_eq "show: s1 sees only its own route" 1 "$(show_field "$NS_S1" 'length')"
+		"$(snap_field "$NS_S1" '.[] | select(.action == "End.FWP") | .stats.next')"
+	assert_eq "show: s1 sees only its own route" 1 "$(snap_field "$NS_S1" 'length')"
 	s6m -n "$NS_S2" -s show | grep -q "^End.BFW $S2_BFW/128 dev s2-gw table main presence carrier buffer 8192 buffer-bytes 33554432 hold $(hold_ms 60000) settle 30\$" ||
 		fail "show (text): $(s6m -n "$NS_S2" -s show)"
 
