@@ -32,10 +32,14 @@ SECRET=seg6-mig-fuzz
 
 # The model's figure NAME from the phase's JSON line.
 want() { jq -r ".$1" <<<"$model"; }
-# total FIELD...: the sum of a SID's counters.
-fwp_total() { echo $(($(mig_stat 1 $S1_FWP local) + $(mig_stat 1 $S1_FWP next) +
-	$(mig_stat 1 $S1_FWP absent) + $(mig_stat 1 $S1_FWP errors))); }
-bfw_total() { echo $(($(mig_stat 2 $S2_BFW buffered) + $(mig_stat 2 $S2_BFW errors))); }
+# The SIDs' counters, one dump each (a debug guest takes seconds a
+# dump, and End.BFW's hold, 60 s at most, runs meanwhile): read into
+# $fwp_now and $bfw_now, then fwp NAME / bfw NAME.
+stats_read() { fwp_now=$(mig_stats 1 $S1_FWP) bfw_now=$(mig_stats 2 $S2_BFW); }
+fwp() { jq -r ".$1" <<<"$fwp_now"; }
+bfw() { jq -r ".$1" <<<"$bfw_now"; }
+fwp_total() { jq '.local + .next + .absent + .errors' <<<"$fwp_now"; }
+bfw_total() { jq '.buffered + .errors' <<<"$bfw_now"; }
 # A fresh End.BFW: new counters, an empty queue.
 bfw_route() {
 	n_s2 ip -6 route "$1" "$S2_BFW/128" encap seg6local action End.BFW count \
@@ -49,7 +53,7 @@ vm_back() {
 	n_s1 ip -6 neigh replace "$VIP" lladdr "$VM_MAC" dev vmport nud permanent
 	busywait 10000 vm_oper_up || fail "vmport on s1 not operationally up"
 }
-totals_are() { [[ $(fwp_total) == "$1" && $(bfw_total) == "$2" ]]; }
+totals_are() { stats_read; [[ $(fwp_total) == "$1" && $(bfw_total) == "$2" ]]; }
 
 topo_setup inline
 add_fwp 1 count
@@ -107,13 +111,22 @@ for require in 0 0 0 0 1 -1; do
 	bfw=$((b[bfw_errors] + b[bfw_buffered]))
 	busywait 60000 totals_are $fwp $bfw ||
 		fail "phase $phase: End.FWP counted $(fwp_total) of $fwp, End.BFW $(bfw_total) of $bfw (softnet drops $(($(softnet_drops) - net0)))"
+	busywait 30000 labels_are $((seen + ${#vm_now[@]})) ||
+		fail "phase $phase: the VM got $(($(jq '.labels | length' <<<"$got") - seen)) of ${#vm_now[@]}"
+	vm_early=$got
+
+	# The VM moves to s2: End.BFW releases its packets, in arrival order.
+	# First, as the hold time runs: the counters' checks follow, from the
+	# dump that showed the totals (nothing reaches s1 meanwhile; the
+	# release changes End.BFW's qlen and flushed only).
+	vm_attach 2
 	for k in local next absent errors; do
-		assert_eq "phase $phase: End.FWP $k" "${sum[fwp_$k]}" "$(mig_stat 1 $S1_FWP $k)"
+		assert_eq "phase $phase: End.FWP $k" "${sum[fwp_$k]}" "$(fwp $k)"
 	done
 	for k in buffered errors; do
-		assert_eq "phase $phase: End.BFW $k" "${b[bfw_$k]}" "$(mig_stat 2 $S2_BFW $k)"
+		assert_eq "phase $phase: End.BFW $k" "${b[bfw_$k]}" "$(bfw $k)"
 	done
-	assert_eq "phase $phase: End.BFW queue" "${b[bfw_buffered]}" "$(mig_stat 2 $S2_BFW qlen)"
+	assert_eq "phase $phase: End.BFW queue" "${b[bfw_buffered]}" "$(bfw qlen)"
 	gw_hdr=$(($(snmp6 "$NS_GW" Ip6InHdrErrors) + $(snmp6 "$NS_GW" Ip6InTruncatedPkts) - gw_hdr0))
 	(($(want gw_dropped) <= gw_hdr)) ||
 		fail "phase $phase: the gateway dropped $(want gw_dropped) before any SID, counted $gw_hdr"
@@ -121,18 +134,13 @@ for require in 0 0 0 0 1 -1; do
 		$(($(snmp6 "$NS_S1" Ip6InNoRoutes) - s1_nr0))
 	assert_eq "phase $phase: next segments unreachable at the gateway" "$(want gw_noroute)" \
 		$(($(snmp6 "$NS_GW" Ip6InNoRoutes) - gw_nr0))
-
-	busywait 30000 labels_are $((seen + ${#vm_now[@]})) ||
-		fail "phase $phase: the VM got $(($(jq '.labels | length' <<<"$got") - seen)) of ${#vm_now[@]}"
-	assert_eq "phase $phase: packets the VM's sniffer missed" 0 "$(jq -r .dropped <<<"$got")"
-	assert_eq "phase $phase: packets the VM got without a label" 0 "$(jq -r .unlabelled <<<"$got")"
+	assert_eq "phase $phase: packets the VM's sniffer missed" 0 "$(jq -r .dropped <<<"$vm_early")"
+	assert_eq "phase $phase: packets the VM got without a label" 0 "$(jq -r .unlabelled <<<"$vm_early")"
 	assert_eq "phase $phase: the packets the VM got (End.FWP local)" \
 		"$(printf '%s\n' "${vm_now[@]}" | sort -n | tr '\n' ' ')" \
-		"$(jq -r ".labels[$seen:][]" <<<"$got" | sort -n | tr '\n' ' ')"
+		"$(jq -r ".labels[$seen:][]" <<<"$vm_early" | sort -n | tr '\n' ' ')"
 	seen=$((seen + ${#vm_now[@]}))
 
-	# The VM moves to s2: End.BFW releases its packets, in arrival order.
-	vm_attach 2
 	busywait 30000 flushed_is "${b[bfw_buffered_vip]}" ||
 		fail "phase $phase: End.BFW flushed $(mig_stat 2 $S2_BFW flushed), want ${b[bfw_buffered_vip]}"
 	busywait 30000 labels_are $((seen + ${#vm_release[@]})) ||

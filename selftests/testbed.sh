@@ -884,6 +884,4 @@ tb_vm_result() {
 
 # tb_sid_stats HOST SID: the SID's counters (route with `count`) as JSON,
 # null when the host has no such SID.
-tb_sid_stats() {
-	n_host "$1" ip -s -j -6 route show "$2/128" | jq -c '.[0].mig_stats // null'
-}
+tb_sid_stats() { mig_stats "$@"; }

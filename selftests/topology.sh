@@ -206,7 +206,11 @@ add_bfw() {
 		action End.BFW "$@" dev s2-gw
 }
 
-# mig_stat 1|2 SID NAME: one counter of a SID's route (needs `count`).
+# mig_stats 1|2 SID: all counters of a SID's route as one JSON object
+# (null: no such route). mig_stat 1|2 SID NAME: one of them.
+mig_stats() {
+	n_host "$1" ip -s -j -6 route show "$2/128" | jq -c '.[0].mig_stats // null'
+}
 mig_stat() {
 	n_host "$1" ip -s -j -6 route show "$2/128" |
 		jq -r ".[0].mig_stats.$3 // empty"
