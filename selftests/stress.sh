@@ -75,13 +75,14 @@ cleanup() {
 # fault injection, CMD's fail-nth is set once it waits on that input: what
 # fails is one allocation of the kernel's work on the requests (the
 # module's route parsing and state, rtnetlink, the FIB), not CMD's exec
-# and loading. Failures are counted, not fatal: the churn must survive
-# them.
+# and loading, nor its exit: fail-nth is taken back once CMD read its
+# input and waits for more. Failures are counted, not fatal: the churn
+# must survive them.
 cfg_ok=0
 cfg_failed=0
 cfg_injected=0
 cfg() {
-	local rc=0 pid left v in=$TRAFFIC_DIR/cfg.in
+	local rc=0 pid left in=$TRAFFIC_DIR/cfg.in rchar0 input
 	if [[ -z $FAULTS ]]; then
 		"$@" >/dev/null 2>&1 || rc=$?
 	else
@@ -92,12 +93,19 @@ cfg() {
 		exec 3> "$in"
 		busywait 10000 reading "$pid" || true
 		echo $((RANDOM % FAIL_NTH + 1)) > "/proc/$pid/fail-nth" 2>/dev/null || true
-		cat >&3
+		rchar0=$(rchar "$pid")
+		input=$(cat)
+		printf '%s\n' "$input" >&3
+		# Once CMD has read it all and waits for more, its work on the
+		# requests is done: take the fail-nth back before it exits, so
+		# that no allocation of its exit fails (closing files on the
+		# guest's 9p root: one that failed there left the guest unable
+		# to open any file). It counts down to 0 when the fault was
+		# injected.
+		busywait 10000 consumed "$pid" $((rchar0 + ${#input} + 1)) || true
+		left=$(cat "/proc/$pid/fail-nth" 2>/dev/null) || left=
+		echo 0 > "/proc/$pid/fail-nth" 2>/dev/null || true
 		exec 3>&-
-		# Its fail-nth counts down to 0 when the fault was injected: the
-		# last value read before it is gone (bash reaps it at once).
-		left=
-		while read -r v < "/proc/$pid/fail-nth"; do left=$v; done 2>/dev/null
 		[[ $left != 0 ]] || cfg_injected=$((cfg_injected + 1))
 		wait "$pid" || rc=$?
 	fi
@@ -107,6 +115,11 @@ cfg() {
 
 # reading PID: PID waits in read(2) (syscall 0), its exec long done.
 reading() { [[ $(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null) == 0 ]]; }
+# rchar PID: the bytes PID read so far; consumed PID N: it read N and
+# waits in read(2) again, or it ended (ip -b stops at an error).
+rchar() { sed -n 's/^rchar: //p' "/proc/$1/io" 2>/dev/null; }
+ended() { [[ ! -e /proc/$1/stat || $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) == Z ]]; }
+consumed() { local r; ended "$1" || { r=$(rchar "$1"); ((${r:-0} >= $2)) && reading "$1"; }; }
 
 # The objects of a slab cache in use, per-CPU slabs flushed first; nothing
 # when the cache is merged into another (no line of its own in slabinfo).
