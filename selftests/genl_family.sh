@@ -276,7 +276,9 @@ test_bad_requests() {
 	[[ $out == "sent=10000 "* ]] || fail "fuzz: $out"
 	after=$(s6m -n "$NS_S2" -j -s show | jq -c "$held")
 	assert_eq "counters after fuzzing" "$before" "$after"
-	assert_eq "qlen after fuzzing" 20 "$(stat qlen)"
+	# The 20 are still queued, or expired (debug kernel): none released,
+	# purged or lost to a request.
+	assert_eq "queued or expired after fuzzing" 20 $(($(stat qlen) + $(stat expired)))
 	topo_cleanup
 }
 
