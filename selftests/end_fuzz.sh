@@ -149,8 +149,10 @@ for require in 0 0 0 0 1 -1; do
 		"$(printf '%s ' "${vm_release[@]}")" \
 		"$(jq -r ".labels[$seen:][]" <<<"$got" | tr '\n' ' ')"
 	assert_eq "phase $phase: packets the VM got without a label" 0 "$(jq -r .unlabelled <<<"$got")"
-	assert_eq "phase $phase: End.BFW still holds the other VIPs'" \
-		$((b[bfw_buffered] - b[bfw_buffered_vip])) "$(mig_stat 2 $S2_BFW qlen)"
+	# Held until the hold time: on the debug kernel some expire first.
+	stats_read
+	assert_eq "phase $phase: End.BFW still holds the other VIPs' (or they expired)" \
+		$((b[bfw_buffered] - b[bfw_buffered_vip])) $(($(bfw qlen) + $(bfw expired)))
 	seen=$((seen + ${#vm_release[@]}))
 	vm_back
 	echo "ok: phase $phase (seg6_require_hmac $require): $(jq -c 'del(.vm_now, .vm_release)' <<<"$model"); the VM got End.FWP's ${#vm_now[@]}, then End.BFW's ${#vm_release[@]} in order"

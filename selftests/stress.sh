@@ -76,13 +76,15 @@ cleanup() {
 # fails is one allocation of the kernel's work on the requests (the
 # module's route parsing and state, rtnetlink, the FIB), not CMD's exec
 # and loading, nor its exit: fail-nth is taken back once CMD read its
-# input and waits for more. Failures are counted, not fatal: the churn
-# must survive them.
+# input and waits for more. ip -b works line by line, so its requests
+# come before that; seg6mig gw -batch reads to the end of its input
+# first, so it gets no failure injected. Failures are counted, not
+# fatal: the churn must survive them.
 cfg_ok=0
 cfg_failed=0
 cfg_injected=0
 cfg() {
-	local rc=0 pid left in=$TRAFFIC_DIR/cfg.in rchar0 input
+	local rc=0 pid left in=$TRAFFIC_DIR/cfg.in rchar0
 	if [[ -z $FAULTS ]]; then
 		"$@" >/dev/null 2>&1 || rc=$?
 	else
@@ -94,15 +96,16 @@ cfg() {
 		busywait 10000 reading "$pid" || true
 		echo $((RANDOM % FAIL_NTH + 1)) > "/proc/$pid/fail-nth" 2>/dev/null || true
 		rchar0=$(rchar "$pid")
-		input=$(cat)
-		printf '%s\n' "$input" >&3
+		cat > "$in.txt"
+		# Not a builtin: if CMD is gone, cat takes the SIGPIPE.
+		cat "$in.txt" >&3 || true
 		# Once CMD has read it all and waits for more, its work on the
 		# requests is done: take the fail-nth back before it exits, so
 		# that no allocation of its exit fails (closing files on the
 		# guest's 9p root: one that failed there left the guest unable
 		# to open any file). It counts down to 0 when the fault was
 		# injected.
-		busywait 10000 consumed "$pid" $((rchar0 + ${#input} + 1)) || true
+		busywait 10000 consumed "$pid" $((${rchar0:-0} + $(stat -c %s "$in.txt"))) || true
 		left=$(cat "/proc/$pid/fail-nth" 2>/dev/null) || left=
 		echo 0 > "/proc/$pid/fail-nth" 2>/dev/null || true
 		exec 3>&-
@@ -117,7 +120,7 @@ cfg() {
 reading() { [[ $(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null) == 0 ]]; }
 # rchar PID: the bytes PID read so far; consumed PID N: it read N and
 # waits in read(2) again, or it ended (ip -b stops at an error).
-rchar() { sed -n 's/^rchar: //p' "/proc/$1/io" 2>/dev/null; }
+rchar() { sed -n 's/^rchar: //p' "/proc/$1/io" 2>/dev/null || echo 0; }
 ended() { [[ ! -e /proc/$1/stat || $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) == Z ]]; }
 consumed() { local r; ended "$1" || { r=$(rchar "$1"); ((${r:-0} >= $2)) && reading "$1"; }; }
 
