@@ -84,7 +84,7 @@ cfg_ok=0
 cfg_failed=0
 cfg_injected=0
 cfg() {
-	local rc=0 pid left in=$TRAFFIC_DIR/cfg.in rchar0
+	local rc=0 pid left in=$TRAFFIC_DIR/cfg.in sw0
 	if [[ -z $FAULTS ]]; then
 		"$@" >/dev/null 2>&1 || rc=$?
 	else
@@ -95,17 +95,16 @@ cfg() {
 		exec 3> "$in"
 		busywait 10000 reading "$pid" || true
 		echo $((RANDOM % FAIL_NTH + 1)) > "/proc/$pid/fail-nth" 2>/dev/null || true
-		rchar0=$(rchar "$pid")
-		cat > "$in.txt"
+		sw0=$(nvcsw "$pid")
 		# Not a builtin: if CMD is gone, cat takes the SIGPIPE.
-		cat "$in.txt" >&3 || true
+		cat >&3 || true
 		# Once CMD has read it all and waits for more, its work on the
 		# requests is done: take the fail-nth back before it exits, so
 		# that no allocation of its exit fails (closing files on the
 		# guest's 9p root: one that failed there left the guest unable
 		# to open any file). It counts down to 0 when the fault was
 		# injected.
-		busywait 10000 consumed "$pid" $((${rchar0:-0} + $(stat -c %s "$in.txt"))) || true
+		busywait 10000 consumed "$pid" "$sw0" || true
 		left=$(cat "/proc/$pid/fail-nth" 2>/dev/null) || left=
 		echo 0 > "/proc/$pid/fail-nth" 2>/dev/null || true
 		exec 3>&-
@@ -118,11 +117,14 @@ cfg() {
 
 # reading PID: PID waits in read(2) (syscall 0), its exec long done.
 reading() { [[ $(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null) == 0 ]]; }
-# rchar PID: the bytes PID read so far; consumed PID N: it read N and
-# waits in read(2) again, or it ended (ip -b stops at an error).
-rchar() { sed -n 's/^rchar: //p' "/proc/$1/io" 2>/dev/null || echo 0; }
+# nvcsw PID: how often PID has blocked so far; consumed PID N: having
+# blocked since then (woken by its input, it works through it, then waits
+# in read(2) for more), it waits in read(2) again, or it ended (ip -b
+# stops at an error). Not /proc/PID/io: the debug kernel has no task I/O
+# accounting.
+nvcsw() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 ended() { [[ ! -e /proc/$1/stat || $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) == Z ]]; }
-consumed() { local r; ended "$1" || { r=$(rchar "$1"); ((${r:-0} >= $2)) && reading "$1"; }; }
+consumed() { local n; ended "$1" || { n=$(nvcsw "$1"); ((${n:-0} > $2)) && reading "$1"; }; }
 
 # The objects of a slab cache in use, per-CPU slabs flushed first; nothing
 # when the cache is merged into another (no line of its own in slabinfo).
