@@ -143,10 +143,9 @@ static struct seg6_mig_vip *seg6_mig_vip_new(struct seg6_mig_inst *inst,
  * which the work's re-arm covers.
  */
 static void seg6_mig_settle_arm(struct seg6_mig_inst *inst,
-				const struct seg6_mig_vip *v)
+				const struct seg6_mig_vip *v, u64 now)
 {
 	u64 at = v->last_ns + (u64)inst->settle_ms * NSEC_PER_MSEC;
-	u64 now = ktime_get_ns();
 	unsigned int ms = 0;
 
 	if (at > now)
@@ -161,12 +160,13 @@ static void seg6_mig_settle_arm(struct seg6_mig_inst *inst,
  */
 static void seg6_mig_vip_put(struct seg6_mig_inst *inst, struct seg6_mig_vip *v)
 {
+	u64 now = ktime_get_ns();
+
 	lockdep_assert_held(&inst->lock);
 	if (v->flushing || !skb_queue_empty(&v->skbs))
 		return;		/* put again when that ends */
-	if (!skb_queue_empty(&v->late) ||
-	    !seg6_mig_settled(inst, v, ktime_get_ns())) {
-		seg6_mig_settle_arm(inst, v);
+	if (!skb_queue_empty(&v->late) || !seg6_mig_settled(inst, v, now)) {
+		seg6_mig_settle_arm(inst, v, now);
 		return;
 	}
 	hash_del(&v->node);
@@ -696,7 +696,7 @@ int seg6_mig_bfw_input(struct seg6_mig_inst *inst, struct sk_buff *skb,
 		v = seg6_mig_vip_new(inst, &pkt->vip);
 	if (v) {
 		v->last_ns = ktime_get_ns();
-		seg6_mig_settle_arm(inst, v);
+		seg6_mig_settle_arm(inst, v, v->last_ns);
 	}
 	/* Nothing of v's own ahead (End.FWP's in v->late are younger). */
 	if (dst && (!v || (!v->flushing && skb_queue_empty(&v->skbs)))) {
@@ -769,7 +769,7 @@ bool seg6_mig_bfw_hold(struct seg6_mig_inst *inst, struct sk_buff *skb,
 	}
 	queued = seg6_mig_enqueue(inst, &v->late, skb);
 	if (queued)
-		seg6_mig_settle_arm(inst, v);
+		seg6_mig_settle_arm(inst, v, ktime_get_ns());
 	else
 		seg6_mig_overflow_note(inst);
 	spin_unlock(&inst->lock);
